@@ -1,0 +1,108 @@
+# kag: small C programs for AI-memory data as JSON Lines.
+.POSIX:
+.SUFFIXES:
+
+PREFIX = /usr/local
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+
+CC = cc
+PKG_CONFIG = pkg-config
+OPT = -O2
+WERROR =
+CFLAGS = $(OPT) -g -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	-Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wno-format-nonliteral \
+	$(WERROR) $(EXTRA_CFLAGS)
+DEPS_CFLAGS = `$(PKG_CONFIG) --cflags zlib sqlite3`
+DEPS_LIBS = `$(PKG_CONFIG) --libs zlib sqlite3` -lpthread
+LDFLAGS =
+
+PROGS = bin/kag-verify bin/kag-filter
+LIBOBJ = lib/util.o lib/reader.o lib/writer.o lib/json.o lib/record.o \
+	lib/input.o lib/set.o lib/time.o lib/glob.o
+UNITS = tests/unit/t_util tests/unit/t_reader tests/unit/t_writer \
+	tests/unit/t_json tests/unit/t_record tests/unit/t_misc
+MANS = man/kag.5 man/kag-verify.1 man/kag-filter.1
+
+all: deps-check $(PROGS)
+
+# Fails with the exact command to run when a build dependency is missing;
+# as root on Debian it installs them instead.
+deps-check:
+	@sh tests/deps.sh check
+
+deps:
+	@sh tests/deps.sh install
+
+lib/libkag.a: $(LIBOBJ)
+	rm -f $@
+	ar rcs $@ $(LIBOBJ)
+
+$(LIBOBJ) $(PROGS:=.o) $(UNITS:=.o): lib/kag.h
+
+.SUFFIXES: .c .o
+.c.o:
+	$(CC) $(CFLAGS) $(DEPS_CFLAGS) -Ilib -c -o $@ $<
+
+$(PROGS): lib/libkag.a
+bin/kag-verify: bin/kag-verify.o
+	$(CC) $(LDFLAGS) -o $@ bin/kag-verify.o lib/libkag.a $(DEPS_LIBS)
+bin/kag-filter: bin/kag-filter.o
+	$(CC) $(LDFLAGS) -o $@ bin/kag-filter.o lib/libkag.a $(DEPS_LIBS)
+
+$(UNITS): lib/libkag.a tests/unit/tap.h
+tests/unit/t_util: tests/unit/t_util.o
+	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
+tests/unit/t_reader: tests/unit/t_reader.o
+	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
+tests/unit/t_writer: tests/unit/t_writer.o
+	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
+tests/unit/t_json: tests/unit/t_json.o
+	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
+tests/unit/t_record: tests/unit/t_record.o
+	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
+tests/unit/t_misc: tests/unit/t_misc.o
+	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
+
+check: all $(UNITS)
+	prove tests/
+
+# The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer,
+# in a separate build tree so that the normal build is left alone.
+sanitize: deps-check
+	rm -rf .sanitize && mkdir .sanitize
+	tar cf - Makefile lib bin tests | (cd .sanitize && tar xf -)
+	cd .sanitize && $(MAKE) clean >/dev/null && \
+	$(MAKE) check OPT=-O1 WERROR="$(WERROR)" \
+	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    LDFLAGS="-fsanitize=address,undefined"
+
+bench: all
+	sh tests/bench.sh
+
+demo: all
+	sh tests/demo.sh
+
+format:
+	clang-format -i lib/*.c lib/*.h bin/*.c tests/unit/*.c tests/unit/*.h
+
+format-check:
+	clang-format --dry-run --Werror lib/*.c lib/*.h bin/*.c tests/unit/*.c tests/unit/*.h
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	cp -f $(PROGS) $(DESTDIR)$(BINDIR)/
+	cp -f man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	cp -f man/*.5 $(DESTDIR)$(MANDIR)/man5/
+
+uninstall:
+	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$${p#bin/}; done
+	for m in $(MANS); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}; done
+
+clean:
+	rm -f $(PROGS) bin/*.o lib/*.o lib/libkag.a $(UNITS) tests/unit/*.o
+	rm -rf .sanitize tests/tmp
+
+.PHONY: all check deps deps-check sanitize bench demo format format-check \
+	install uninstall clean

@@ -1,0 +1,427 @@
+/* kag.h: the kag library: read, check and write kag streams (see kag(5)). */
+#ifndef KAG_H
+#define KAG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KAG_VERSION "0.1.0"
+#define KAG_FORMAT_VERSION "1.0"
+#define KAG_FORMAT_MAJOR 1
+
+/*
+ * Exit statuses shared by every program: 0 success, 1 data problems
+ * (records rejected, input invalid, a node not found), 2 trouble (usage,
+ * I/O, SQLite, out of memory).
+ */
+#define KAG_EXIT_OK 0
+#define KAG_EXIT_DATA 1
+#define KAG_EXIT_TROUBLE 2
+
+/* ---------------------------------------------------------------------
+ * util.c: allocation and growable buffers
+ *
+ * The kag_x* allocators never return NULL: out of memory they print
+ * "<prog>: out of memory" to stderr and exit 2 (the one place lib/ prints).
+ */
+void *kag_xmalloc(size_t n);
+void *kag_xcalloc(size_t nmemb, size_t size);
+void *kag_xrealloc(void *p, size_t n);
+char *kag_xstrdup(const char *s);
+/* A NUL-terminated copy of p[0..n). */
+char *kag_xmemdup(const void *p, size_t n);
+
+/*
+ * struct kag_buf: a growable byte buffer, git's strbuf in small.
+ * buf[len] is always '\0' once anything has been added, so buf may be
+ * used as a C string when the contents hold no NUL.  Initialise with
+ * KAG_BUF_INIT; kag_buf_release() frees and re-initialises;
+ * kag_buf_detach() hands the memory to the caller (who frees it) and
+ * re-initialises.
+ */
+struct kag_buf {
+	char *buf;
+	size_t len;
+	size_t alloc;
+};
+#define KAG_BUF_INIT { NULL, 0, 0 }
+
+/* Make room for extra more bytes (plus the terminating NUL). */
+void kag_buf_grow(struct kag_buf *b, size_t extra);
+void kag_buf_add(struct kag_buf *b, const void *p, size_t n);
+void kag_buf_addc(struct kag_buf *b, int c);
+void kag_buf_adds(struct kag_buf *b, const char *s);
+void kag_buf_addf(struct kag_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Append p[0..n) as a JSON string, quotes included: '"', '\\' and the
+ * control bytes are escaped (\n \t \r \b \f short forms, others \u00XX);
+ * every other byte, UTF-8 included, is copied as is. */
+void kag_buf_add_json_string(struct kag_buf *b, const char *p, size_t n);
+/* Set len to 0, keeping the memory. */
+void kag_buf_reset(struct kag_buf *b);
+void kag_buf_release(struct kag_buf *b);
+char *kag_buf_detach(struct kag_buf *b, size_t *len);
+
+/* The program name for messages, set once by main() (default "kag"). */
+void kag_set_progname(const char *argv0);
+const char *kag_progname(void);
+
+/* ---------------------------------------------------------------------
+ * reader.c: one reader for every input
+ *
+ * Reads a file or stdin, plain or gzip (sniffed by its magic bytes;
+ * several concatenated members are inflated one after another), and
+ * hands out lines.  A line is returned without its LF, and without a CR
+ * before that LF; a UTF-8 BOM at the very start of the input is skipped;
+ * lines holding only spaces, tabs and CRs are skipped (but counted); the
+ * last line may lack its LF.  Lines have no length limit.  A gzip input
+ * that ends inside a member, fails its CRC or length check, or holds
+ * damaged data is an error, never a short read; bytes after the last
+ * member that are not a gzip header are an error too.
+ */
+struct kag_reader;
+
+/* Open path for reading; NULL or "-" is stdin, named "<stdin>".
+ * Returns NULL with errno set if the file cannot be opened (EISDIR for a
+ * directory). */
+struct kag_reader *kag_reader_open(const char *path);
+/* Read from an open descriptor (not closed by kag_reader_close when it
+ * is 0); name is copied and used in messages. */
+struct kag_reader *kag_reader_fdopen(int fd, const char *name);
+/* For tests: read the input n bytes at a time (n >= 1).  Call before the
+ * first kag_reader_getline(). */
+void kag_reader_set_bufsize(struct kag_reader *r, size_t n);
+/*
+ * The next line: returns 1 and sets *line and *len (line[*len] is '\0';
+ * the line may itself hold NUL bytes); the memory is the reader's,
+ * valid until the next call.  Returns 0 at a clean end of input, -1 on
+ * error: errno is set for system errors (EIO...), 0 for damaged input
+ * (a truncated gzip), and kag_reader_errmsg() says what went wrong.
+ * After -1 or 0 every further call returns the same.
+ */
+int kag_reader_getline(struct kag_reader *r, const char **line, size_t *len);
+/* The name given at open ("<stdin>" for stdin). */
+const char *kag_reader_name(const struct kag_reader *r);
+/* The number of the line last returned (1-based, counting skipped blank
+ * lines); after an error, the line being read. */
+uintmax_t kag_reader_lineno(const struct kag_reader *r);
+/* Whether the input turned out to be gzip (known after the first read). */
+int kag_reader_is_gzip(const struct kag_reader *r);
+/* What the last error was, lowercase, no final period; "" if none. */
+const char *kag_reader_errmsg(const struct kag_reader *r);
+/* Free the reader and close its descriptor (not stdin).  Accepts NULL. */
+void kag_reader_close(struct kag_reader *r);
+
+/* ---------------------------------------------------------------------
+ * writer.c: one writer for every output
+ *
+ * Buffers large writes to a descriptor, plain or gzip (level 6).  The
+ * first failing write(2) makes the writer sticky-failed: every later call
+ * returns -1 at once, and errno holds the first failure's errno (EPIPE
+ * for a closed pipe, ENOSPC for a full disk).
+ */
+struct kag_writer;
+
+struct kag_writer *kag_writer_open(int fd, int gzip);
+/* Queue p[0..n); 0 on success, -1 if the writer has failed. */
+int kag_writer_write(struct kag_writer *w, const void *p, size_t n);
+/* p[0..n) and a LF. */
+int kag_writer_line(struct kag_writer *w, const void *p, size_t n);
+/* Write out what is buffered (gzip: a sync flush is not done, only what
+ * deflate has produced). */
+int kag_writer_flush(struct kag_writer *w);
+/* Flush, end the gzip member, free the writer (the descriptor stays
+ * open).  Returns 0 if every write since open succeeded, else -1 with
+ * errno of the first failure.  Accepts NULL (returns 0). */
+int kag_writer_close(struct kag_writer *w);
+
+/* ---------------------------------------------------------------------
+ * json.c: strict JSON on top of the jsmn tokenizer
+ *
+ * kag_json_parse() checks that a text is exactly one JSON value under RFC
+ * 8259 (grammar of numbers, literals, strings, escapes with paired \u
+ * surrogates, no raw control bytes, commas and colons where they belong,
+ * nothing but whitespace around the value) made of valid UTF-8 (no
+ * overlong forms, no encoded surrogates, nothing past U+10FFFF), and
+ * tokenizes it.
+ */
+enum kag_tok_type {
+	KAG_TOK_OBJECT = 1,
+	KAG_TOK_ARRAY = 2,
+	KAG_TOK_STRING = 3,
+	KAG_TOK_PRIMITIVE = 4 /* number, true, false, null, NaN... */
+};
+
+/* kag_tok.flags */
+#define KAG_TOKF_ESCAPED 0x01	/* a string with backslash escapes */
+#define KAG_TOKF_NONFINITE 0x02 /* NaN, Infinity or -Infinity */
+#define KAG_TOKF_INSIDE 0x04	/* a container with a NONFINITE token inside */
+
+struct kag_tok {
+	unsigned char type;  /* enum kag_tok_type */
+	unsigned char flags; /* KAG_TOKF_* */
+	int start;	     /* byte offset of the first byte; strings: after '"' */
+	int end;	     /* byte offset past the last; strings: at the '"' */
+	int size;	     /* object: keys; array: elements; key string: 1 */
+	int next;	     /* index of the first token after this subtree */
+};
+
+/* kag_json_parse() flags */
+#define KAG_JSON_NONFINITE 0x01 /* take bare NaN, Infinity, -Infinity */
+
+/*
+ * struct kag_json: a parsed text.  The fields are read-only for callers.
+ * Tokens come in document order: tok[0] is the root; an object's tokens
+ * are key, value, key, value...; tok[i].next skips a whole subtree.
+ */
+struct kag_json {
+	const char *text; /* borrowed: the caller keeps it alive */
+	size_t len;
+	struct kag_tok *tok;
+	int ntok;
+	/* private */
+	int alloc;
+	int errcol;
+	char errmsg[128];
+	void *priv;
+};
+
+struct kag_json *kag_json_new(void);
+void kag_json_free(struct kag_json *j); /* accepts NULL */
+/*
+ * Parse s[0..n) (it need not be NUL-terminated; it may hold NUL bytes,
+ * which are errors).  0 if it is valid, -1 if not: kag_json_errmsg() says
+ * what is wrong ("invalid escape '\x'", "trailing comma", "invalid UTF-8",
+ * "unexpected 'x' after value"...) and kag_json_errcol() where (1-based
+ * byte column).  Texts longer than INT_MAX bytes are refused.  Nesting
+ * depth is limited only by memory (no recursion).
+ */
+int kag_json_parse(struct kag_json *j, const char *s, size_t n,
+    unsigned flags);
+const char *kag_json_errmsg(const struct kag_json *j);
+int kag_json_errcol(const struct kag_json *j);
+
+/* The value token of key in object token obj, or -1 if absent (the first
+ * one if the key is duplicated).  Keys compare decoded. */
+int kag_json_find_key(const struct kag_json *j, int obj, const char *key,
+    size_t keylen);
+/* Whether string token t decodes to exactly s[0..n). */
+int kag_json_str_eq(const struct kag_json *j, int t, const char *s, size_t n);
+/* Append the decoded UTF-8 of string token t to out. */
+void kag_json_str_decode(const struct kag_json *j, int t, struct kag_buf *out);
+/*
+ * Look in every object of the subtree rooted at t (t itself included)
+ * for a key that appears twice (compared decoded).  Returns the token
+ * index of the second occurrence, or -1 if there is none.
+ */
+int kag_json_dup_key(const struct kag_json *j, int t);
+/* Same, only among the keys of object t itself (not nested ones). */
+int kag_json_dup_key_shallow(const struct kag_json *j, int t);
+
+/* ---------------------------------------------------------------------
+ * record.c: records of the kag stream
+ */
+enum kag_type {
+	KAG_REC_METADATA = 1,
+	KAG_REC_MEMORY,
+	KAG_REC_NODE,
+	KAG_REC_EDGE,
+	KAG_REC_HYPEREDGE,
+	KAG_REC_END
+};
+
+/* Top-level fields a program may ask for (index into kag_record.f). */
+enum kag_field {
+	KAG_F_TYPE,
+	KAG_F_FORMAT_VERSION,
+	KAG_F_SCOPE,
+	KAG_F_KEY,
+	KAG_F_VALUE,
+	KAG_F_USER_ID,
+	KAG_F_AGENT_NAME,
+	KAG_F_CREATED_AT,
+	KAG_F_UPDATED_AT,
+	KAG_F_EXPORTED_AT,
+	KAG_F_METADATA,
+	KAG_F_ID,
+	KAG_F_NODE_TYPE,
+	KAG_F_DATA,
+	KAG_F_CONTENT,
+	KAG_F_SRC,	/* also HyperMemory's "source" (edges) */
+	KAG_F_DST,	/* also "target" (edges) */
+	KAG_F_REL_TYPE, /* also "edge_type" (edges) */
+	KAG_F_WEIGHT,
+	KAG_F_DIRECTED,
+	KAG_F_NODES,
+	KAG_F_EDGE_TYPE, /* hyperedges */
+	KAG_F_STATS,
+	KAG_F_COUNT
+};
+
+/*
+ * struct kag_record: one checked line.  line/json are borrowed from the
+ * caller of kag_record_parse (for records from kag_input_next: valid
+ * until the next call).  f[field] is the token index of that field's
+ * value in json, or -1 when the record does not have it.
+ */
+struct kag_record {
+	enum kag_type type;
+	const char *line;
+	size_t len;
+	const struct kag_json *json;
+	int f[KAG_F_COUNT];
+};
+
+/*
+ * Parse and check one line as a record: valid JSON (NaN, Infinity and
+ * -Infinity allowed only inside "value" and "metadata"), an object, no
+ * top-level key twice, a known "type", the required fields of that type
+ * with the right JSON types (kag(5)), a "scope" of "working" or
+ * "persistent", a "format_version" shaped "MAJOR.MINOR".  Returns 0 if
+ * the line is a record, -1 if not with the reason in err (reset first),
+ * e.g. "missing field 'key'".
+ */
+int kag_record_parse(struct kag_record *r, struct kag_json *j,
+    const char *line, size_t len, struct kag_buf *err);
+/* "memory", "node"... */
+const char *kag_type_name(enum kag_type t);
+/* Whether a record's field is a JSON string equal to s[0..n). */
+int kag_record_str_eq(const struct kag_record *r, enum kag_field f,
+    const char *s, size_t n);
+/*
+ * The owner of a memory record: its "user_id", or "default_user" (the
+ * value Kagura's store gives a row without one) when it has none.  Sets
+ * *s/*n to the raw text when the string has no escapes, else decodes into
+ * tmp and points there.
+ */
+void kag_record_user_id(const struct kag_record *r, struct kag_buf *tmp,
+    const char **s, size_t *n);
+/* The major and minor of a header's format_version (checked by
+ * kag_record_parse). */
+void kag_record_version(const struct kag_record *r, unsigned long *major,
+    unsigned long *minor);
+
+/* Counts of a segment's records, as a trailer's "stats" holds them. */
+struct kag_counts {
+	uintmax_t memories;
+	uintmax_t nodes;
+	uintmax_t edges;
+	uintmax_t hyperedges;
+};
+/* Count one record of type t (headers and trailers are not counted). */
+void kag_counts_add(struct kag_counts *c, enum kag_type t);
+/* Read a trailer's stats into c; 0, or -1 if a count is missing or not
+ * a non-negative integer (kag_record_parse already checked that). */
+int kag_counts_read(const struct kag_record *end, struct kag_counts *c);
+/* Append the trailer line (no LF): {"type":"end","stats":{...}}. */
+void kag_counts_format_trailer(const struct kag_counts *c,
+    struct kag_buf *out);
+/* Append a header line (no LF) naming generator ("kag-filter 0.1.0"), with
+ * "exported_at" from $SOURCE_DATE_EPOCH or the clock when exported_at is
+ * nonzero. */
+void kag_format_header(struct kag_buf *out, const char *generator,
+    int exported_at);
+
+/* ---------------------------------------------------------------------
+ * input.c: records from an operand, with segments checked
+ */
+enum kag_severity { KAG_WARNING = 1, KAG_ERROR = 2 };
+
+struct kag_diag {
+	const char *file;  /* "<stdin>", a path, "DIR/memories.jsonl" */
+	uintmax_t line;	   /* 1-based; 0 when about the file as a whole */
+	enum kag_severity severity;
+	const char *msg; /* lowercase, no final period, values in '' */
+};
+typedef void kag_diag_fn(void *ctx, const struct kag_diag *d);
+
+/*
+ * A skip hook (kag-filter's fast path): called with each raw line before
+ * it is parsed.  Return nonzero when the line cannot possibly be wanted
+ * if it is a memory record; the input then counts it as a memory without
+ * parsing it, provided the line starts with {"type":"memory", (or
+ * Python's {"type": "memory", ), and parses it as usual otherwise.
+ */
+typedef int kag_skip_fn(void *ctx, const char *line, size_t len);
+
+struct kag_input;
+
+/*
+ * Open an operand: a file or stdin (NULL or "-") holding a stream, or a
+ * directory in Kagura's export form (memories.jsonl, graph.jsonl,
+ * metadata.json).  Problems found while reading are sent to diag (which
+ * may be NULL).  Returns NULL with errno set when it cannot be opened (a
+ * directory without metadata.json: ENOENT).
+ */
+struct kag_input *kag_input_open(const char *operand, kag_diag_fn *diag,
+    void *ctx);
+void kag_input_set_skip(struct kag_input *in, kag_skip_fn *skip, void *ctx);
+/*
+ * The next record: 1 with *rec filled (borrowed until the next call;
+ * headers and trailers are records too), 0 at the end of the operand, -1
+ * when reading cannot go on (an I/O error, damaged gzip, a format_version
+ * whose major is not 1: the rest of the operand is not used).
+ *
+ * Lines that are not records are reported as errors through diag and not
+ * returned; so are a trailer whose counts disagree with its segment, a
+ * segment with a header and no trailer (at the next header or the end),
+ * a metadata.json whose format_version is refused or whose stats
+ * disagree with the files.
+ */
+int kag_input_next(struct kag_input *in, struct kag_record *rec);
+/* The file and line of the record last returned. */
+const char *kag_input_name(const struct kag_input *in);
+uintmax_t kag_input_lineno(const struct kag_input *in);
+/* The worst problem so far: 0 none, KAG_EXIT_DATA, KAG_EXIT_TROUBLE. */
+int kag_input_status(const struct kag_input *in);
+/* Whether the record last returned is the first of a segment without a
+ * header (a bare stream or a bare part). */
+int kag_input_bare(const struct kag_input *in);
+/* A directory operand's metadata.json format_version; NULL otherwise. */
+const char *kag_input_dir_version(const struct kag_input *in);
+/* Free it.  Accepts NULL. */
+void kag_input_close(struct kag_input *in);
+
+/* ---------------------------------------------------------------------
+ * set.c: a set of byte strings (ids, identities)
+ *
+ * Strings are copied into the set's own arena; memory grows with the
+ * total size of the strings, not with their number of allocations.
+ */
+struct kag_set;
+struct kag_set *kag_set_new(void);
+void kag_set_free(struct kag_set *s); /* accepts NULL */
+/* 1 if p[0..n) was added, 0 if it was there already. */
+int kag_set_add(struct kag_set *s, const void *p, size_t n);
+int kag_set_has(const struct kag_set *s, const void *p, size_t n);
+size_t kag_set_count(const struct kag_set *s);
+
+/* ---------------------------------------------------------------------
+ * time.c: timestamps
+ *
+ * Accepted: YYYY-MM-DD, optionally followed by 'T' or ' ' and HH:MM,
+ * HH:MM:SS or HH:MM:SS.fraction (1 to 9 digits), optionally followed by
+ * 'Z' or an offset +HH:MM, +HHMM, +HH (or '-').  No zone means UTC.
+ * Fields are range-checked (month 1-12, day within the month, hour 0-23,
+ * minute 0-59, second 0-60).
+ */
+/* Parse s[0..n) into microseconds since 1970-01-01T00:00:00Z; 0 on
+ * success, -1 if it is not such a timestamp. */
+int kag_time_parse(const char *s, size_t n, int64_t *usec);
+/* Seconds since the epoch: $SOURCE_DATE_EPOCH if set and valid, else
+ * the clock. */
+int64_t kag_time_now(void);
+/* Format secs as "YYYY-MM-DDTHH:MM:SSZ" into out (at least 32 bytes). */
+void kag_time_format(int64_t secs, char *out, size_t outlen);
+
+/* ---------------------------------------------------------------------
+ * glob.c: shell patterns over byte strings
+ *
+ * '*' any run of characters, '?' one character, '[...]' one of a set
+ * (ranges a-z, negation [!...] or [^...]), '\' quotes the next character.
+ * A character is a whole UTF-8 sequence; '/' and '.' are not special.
+ * The string may hold NUL bytes.  Returns 1 on a match, else 0.
+ */
+int kag_glob_match(const char *pattern, const char *s, size_t n);
+
+#endif
