@@ -396,6 +396,22 @@ int kag_set_add(struct kag_set *s, const void *p, size_t n);
 int kag_set_has(const struct kag_set *s, const void *p, size_t n);
 size_t kag_set_count(const struct kag_set *s);
 
+/*
+ * struct kag_fpset: a set of 64-bit fingerprints of byte strings, for sets
+ * too large to keep the strings (kag-verify's memory identities over a
+ * million records): 8 bytes an entry.  Two different strings share a
+ * fingerprint with a chance of 2^-64 a pair.
+ */
+struct kag_fpset;
+struct kag_fpset *kag_fpset_new(void);
+void kag_fpset_free(struct kag_fpset *s); /* accepts NULL */
+/* 1 if the fingerprint of p[0..n) was added, 0 if it was there already. */
+int kag_fpset_add(struct kag_fpset *s, const void *p, size_t n);
+int kag_fpset_has(const struct kag_fpset *s, const void *p, size_t n);
+size_t kag_fpset_count(const struct kag_fpset *s);
+/* The 64-bit hash both sets use. */
+uint64_t kag_hash64(const void *p, size_t n);
+
 /* ---------------------------------------------------------------------
  * time.c: timestamps
  *
