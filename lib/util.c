@@ -76,7 +76,8 @@ kag_xmemdup(const void *p, size_t n)
 	if (n == SIZE_MAX)
 		oom();
 	s = kag_xmalloc(n + 1);
-	memcpy(s, p, n);
+	if (n > 0)
+		memcpy(s, p, n);
 	s[n] = '\0';
 	return s;
 }

@@ -1,0 +1,356 @@
+/* set.c: hash sets of byte strings and of their 64-bit fingerprints. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kag.h"
+
+/*
+ * kag_hash64 is XXH64 with seed 0, written out here so that kag builds
+ * with no more than zlib and sqlite3: it is portable C (64-bit multiplies
+ * and rotates only), fast on short ids, and its avalanche is good enough
+ * for fingerprints to be near-uniform.  The unit test checks it against
+ * the published test vectors.
+ */
+#define P1 0x9E3779B185EBCA87ULL
+#define P2 0xC2B2AE3D27D4EB4FULL
+#define P3 0x165667B19E3779F9ULL
+#define P4 0x85EBCA77C2B2AE63ULL
+#define P5 0x27D4EB2F165667C5ULL
+
+static uint64_t
+rotl(uint64_t x, int r)
+{
+	return x << r | x >> (64 - r);
+}
+
+/* Little-endian loads byte by byte: right on any host, no alignment
+ * traps, and compilers turn them into single loads. */
+static uint64_t
+rd64(const unsigned char *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
+	    (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+}
+
+static uint64_t
+rd32(const unsigned char *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+	    (uint64_t)p[3] << 24;
+}
+
+static uint64_t
+round64(uint64_t acc, uint64_t in)
+{
+	acc += in * P2;
+	acc = rotl(acc, 31);
+	return acc * P1;
+}
+
+static uint64_t
+merge64(uint64_t acc, uint64_t v)
+{
+	acc ^= round64(0, v);
+	return acc * P1 + P4;
+}
+
+uint64_t
+kag_hash64(const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	uint64_t h, v1, v2, v3, v4;
+	size_t left = n;
+
+	if (left >= 32) {
+		v1 = P1 + P2;
+		v2 = P2;
+		v3 = 0;
+		v4 = -P1;
+		do {
+			v1 = round64(v1, rd64(p));
+			v2 = round64(v2, rd64(p + 8));
+			v3 = round64(v3, rd64(p + 16));
+			v4 = round64(v4, rd64(p + 24));
+			p += 32;
+			left -= 32;
+		} while (left >= 32);
+		h = rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18);
+		h = merge64(h, v1);
+		h = merge64(h, v2);
+		h = merge64(h, v3);
+		h = merge64(h, v4);
+	} else
+		h = P5;
+	h += (uint64_t)n;
+	for (; left >= 8; p += 8, left -= 8)
+		h = rotl(h ^ round64(0, rd64(p)), 27) * P1 + P4;
+	if (left >= 4) {
+		h = rotl(h ^ rd32(p) * P1, 23) * P2 + P3;
+		p += 4;
+		left -= 4;
+	}
+	for (; left > 0; p++, left--)
+		h = rotl(h ^ *p * P5, 11) * P1;
+	h ^= h >> 33;
+	h *= P2;
+	h ^= h >> 29;
+	h *= P3;
+	h ^= h >> 32;
+	return h;
+}
+
+/* Grow before the table is more than 7/10 full: linear probing degrades
+ * quickly past that. */
+static int
+overfull(size_t count, size_t cap)
+{
+	return (count + 1) * 10 > cap * 7;
+}
+
+/*
+ * A slot names a string in the arena by offset and length, and keeps 32
+ * bits of its hash so that most probes are settled without touching the
+ * arena.  Offset 0 is never a string's (the arena starts with a spare
+ * byte), so it marks an empty slot.  A string of 4 GiB or more has len
+ * LONGLEN and its real length in the 8 bytes before it.
+ */
+#define LONGLEN UINT32_MAX
+
+struct slot {
+	uint64_t off;
+	uint32_t len;
+	uint32_t tag;
+};
+
+struct kag_set {
+	struct slot *tab;
+	size_t mask; /* capacity - 1; the capacity is a power of two */
+	size_t count;
+	unsigned char *arena;
+	size_t used, alloc;
+};
+
+struct kag_set *
+kag_set_new(void)
+{
+	struct kag_set *s = kag_xcalloc(1, sizeof(*s));
+
+	s->mask = 15;
+	s->tab = kag_xcalloc(s->mask + 1, sizeof(*s->tab));
+	s->alloc = 4096;
+	s->arena = kag_xmalloc(s->alloc);
+	s->used = 1;
+	return s;
+}
+
+void
+kag_set_free(struct kag_set *s)
+{
+	if (s == NULL)
+		return;
+	free(s->tab);
+	free(s->arena);
+	free(s);
+}
+
+size_t
+kag_set_count(const struct kag_set *s)
+{
+	return s->count;
+}
+
+static size_t
+slotlen(const struct kag_set *s, const struct slot *e)
+{
+	uint64_t n;
+
+	if (e->len != LONGLEN)
+		return e->len;
+	memcpy(&n, s->arena + e->off - sizeof(n), sizeof(n));
+	return (size_t)n;
+}
+
+/* The slot holding p[0..n), or the empty slot where it would go. */
+static struct slot *
+find(const struct kag_set *s, const void *p, size_t n, uint64_t h)
+{
+	struct slot *e;
+	size_t i;
+
+	for (i = h & s->mask;; i = (i + 1) & s->mask) {
+		e = &s->tab[i];
+		if (e->off == 0)
+			return e;
+		if (e->tag == (uint32_t)(h >> 32) && slotlen(s, e) == n &&
+		    (n == 0 || memcmp(s->arena + e->off, p, n) == 0))
+			return e;
+	}
+}
+
+/* Double the table.  The hashes are recomputed from the arena: a pass
+ * over it costs less than 8 more bytes in every slot would. */
+static void
+rehash(struct kag_set *s)
+{
+	struct slot *old = s->tab, *e;
+	size_t oldcap = s->mask + 1, i, j;
+
+	s->mask = oldcap * 2 - 1;
+	s->tab = kag_xcalloc(s->mask + 1, sizeof(*s->tab));
+	for (i = 0; i < oldcap; i++) {
+		if (old[i].off == 0)
+			continue;
+		j = kag_hash64(s->arena + old[i].off, slotlen(s, &old[i])) &
+		    s->mask;
+		for (e = &s->tab[j]; e->off != 0; e = &s->tab[j])
+			j = (j + 1) & s->mask;
+		*e = old[i];
+	}
+	free(old);
+}
+
+/* Room for need more bytes in the arena; offsets survive the realloc.
+ * The sum cannot overflow: the arena and the string are both in memory. */
+static void
+reserve(struct kag_set *s, size_t need)
+{
+	size_t want;
+
+	want = s->used + need;
+	if (want <= s->alloc)
+		return;
+	s->alloc = s->alloc > SIZE_MAX / 2 || s->alloc * 2 < want
+	    ? want
+	    : s->alloc * 2;
+	s->arena = kag_xrealloc(s->arena, s->alloc);
+}
+
+int
+kag_set_add(struct kag_set *s, const void *p, size_t n)
+{
+	uint64_t h = kag_hash64(p, n), n64 = n;
+	struct slot *e;
+
+	e = find(s, p, n, h);
+	if (e->off != 0)
+		return 0;
+	if (overfull(s->count, s->mask + 1)) {
+		rehash(s);
+		e = find(s, p, n, h);
+	}
+	if (n >= LONGLEN) {
+		reserve(s, sizeof(n64) + n);
+		memcpy(s->arena + s->used, &n64, sizeof(n64));
+		s->used += sizeof(n64);
+		e->len = LONGLEN;
+	} else {
+		reserve(s, n);
+		e->len = (uint32_t)n;
+	}
+	if (n > 0)
+		memcpy(s->arena + s->used, p, n);
+	e->off = s->used;
+	e->tag = (uint32_t)(h >> 32);
+	s->used += n;
+	s->count++;
+	return 1;
+}
+
+int
+kag_set_has(const struct kag_set *s, const void *p, size_t n)
+{
+	return find(s, p, n, kag_hash64(p, n))->off != 0;
+}
+
+/*
+ * The fingerprint set is the same table with only the hash kept: 0 marks
+ * an empty slot, so a string whose hash is 0 gets fingerprint 1 (which
+ * merely doubles the tiny chance that it collides with one other hash).
+ */
+struct kag_fpset {
+	uint64_t *tab;
+	size_t mask;
+	size_t count;
+};
+
+struct kag_fpset *
+kag_fpset_new(void)
+{
+	struct kag_fpset *s = kag_xcalloc(1, sizeof(*s));
+
+	s->mask = 15;
+	s->tab = kag_xcalloc(s->mask + 1, sizeof(*s->tab));
+	return s;
+}
+
+void
+kag_fpset_free(struct kag_fpset *s)
+{
+	if (s == NULL)
+		return;
+	free(s->tab);
+	free(s);
+}
+
+size_t
+kag_fpset_count(const struct kag_fpset *s)
+{
+	return s->count;
+}
+
+static uint64_t
+fingerprint(const void *p, size_t n)
+{
+	uint64_t h = kag_hash64(p, n);
+
+	return h != 0 ? h : 1;
+}
+
+static uint64_t *
+fpfind(const struct kag_fpset *s, uint64_t fp)
+{
+	size_t i;
+
+	for (i = fp & s->mask; s->tab[i] != 0 && s->tab[i] != fp;
+	     i = (i + 1) & s->mask)
+		;
+	return &s->tab[i];
+}
+
+static void
+fprehash(struct kag_fpset *s)
+{
+	uint64_t *old = s->tab;
+	size_t oldcap = s->mask + 1, i;
+
+	s->mask = oldcap * 2 - 1;
+	s->tab = kag_xcalloc(s->mask + 1, sizeof(*s->tab));
+	for (i = 0; i < oldcap; i++)
+		if (old[i] != 0)
+			*fpfind(s, old[i]) = old[i];
+	free(old);
+}
+
+int
+kag_fpset_add(struct kag_fpset *s, const void *p, size_t n)
+{
+	uint64_t fp = fingerprint(p, n), *e;
+
+	e = fpfind(s, fp);
+	if (*e != 0)
+		return 0;
+	if (overfull(s->count, s->mask + 1)) {
+		fprehash(s);
+		e = fpfind(s, fp);
+	}
+	*e = fp;
+	s->count++;
+	return 1;
+}
+
+int
+kag_fpset_has(const struct kag_fpset *s, const void *p, size_t n)
+{
+	return *fpfind(s, fingerprint(p, n)) != 0;
+}
