@@ -291,11 +291,15 @@ int kag_record_str_eq(const struct kag_record *r, enum kag_field f,
 /*
  * The owner of a memory record: its "user_id", or "default_user" (the
  * value Kagura's store gives a row without one) when it has none.  Sets
- * *s/*n to the raw text when the string has no escapes, else decodes into
+ * *s and *n to the raw text when the string has no escapes, else decodes into
  * tmp and points there.
  */
 void kag_record_user_id(const struct kag_record *r, struct kag_buf *tmp,
     const char **s, size_t *n);
+/* Parse a format_version "MAJOR.MINOR" (digits only): 0, or -1 if s[0..n)
+ * is not one. */
+int kag_version_parse(const char *s, size_t n, unsigned long *major,
+    unsigned long *minor);
 /* The major and minor of a header's format_version (checked by
  * kag_record_parse). */
 void kag_record_version(const struct kag_record *r, unsigned long *major,
@@ -340,13 +344,19 @@ typedef void kag_diag_fn(void *ctx, const struct kag_diag *d);
  * it is parsed.  Return nonzero when the line cannot possibly be wanted
  * if it is a memory record; the input then counts it as a memory without
  * parsing it, provided the line starts with {"type":"memory", (or
- * Python's {"type": "memory", ), and parses it as usual otherwise.
+ * Python's {"type": "memory", ), and parses it as usual otherwise.  It is
+ * called from the input's worker thread too, so it must only read shared
+ * state.
  */
 typedef int kag_skip_fn(void *ctx, const char *line, size_t len);
 
 struct kag_input;
 
 /*
+ * Lines are parsed in batches on two threads (records are still handed
+ * out one at a time, in order); the diag callback is only called from the
+ * caller's thread.
+ *
  * Open an operand: a file or stdin (NULL or "-") holding a stream, or a
  * directory in Kagura's export form (memories.jsonl, graph.jsonl,
  * metadata.json).  Problems found while reading are sent to diag (which

@@ -1,0 +1,53 @@
+#!/bin/sh
+# demo.sh: show what kag does, with the programs just built, on the sample
+# stream tests/data/sample.jsonl (run by 'make demo').
+#
+# Each step prints its command, as 'sh -x' would, then what it printed.
+# A step whose exit status is not the one expected stops the demo with
+# status 1.
+top=$(cd "$(dirname "$0")/.." && pwd)
+work=$top/tests/tmp/demo
+
+for p in kag-verify kag-filter; do
+	if [ ! -x "$top/bin/$p" ]; then
+		echo "demo: '$top/bin/$p' is missing: run 'make' first" >&2
+		exit 2
+	fi
+done
+PATH=$top/bin:$PATH
+export PATH
+unset SOURCE_DATE_EPOCH
+rm -rf "$work" && mkdir -p "$work" || exit 2
+cp "$top/tests/data/sample.jsonl" "$work/" || exit 2
+cd "$work" || exit 2
+
+# step STATUS TEXT COMMAND: say TEXT, show COMMAND, run it (stderr merged
+# into stdout so that the two keep their order) and check its status.
+step() {
+	want=$1
+	printf '\n# %s\n+ %s\n' "$2" "$3"
+	sh -c "$3" 2>&1
+	got=$?
+	if [ "$got" -ne "$want" ]; then
+		echo "demo: '$3' exited with status $got, not $want" >&2
+		exit 1
+	fi
+	[ "$want" -eq 0 ] || echo "(exit status $got, as expected)"
+}
+
+echo "kag demo: in $work, with $top/bin first on PATH"
+step 0 "the sample: 20 memories of alice, bob and default_user, and a graph" \
+    "wc -l sample.jsonl"
+step 0 "verify it (its one NaN is Kagura's, so it is only a warning)" \
+    "kag-verify sample.jsonl"
+step 0 "keep alice's records: her memories, her nodes and the shared ones" \
+    "kag-filter --user-id alice sample.jsonl >alice.jsonl"
+step 0 "what was kept: a header, her records byte for byte, a trailer" \
+    "cat alice.jsonl"
+step 0 "compress it, as for a backup over ssh" \
+    "gzip -n <alice.jsonl >alice.jsonl.gz && ls -l alice.jsonl alice.jsonl.gz"
+step 0 "verify the gzip: kag reads it as it is" \
+    "kag-verify alice.jsonl.gz"
+step 1 "a stream cut short (as by a dropped link) is caught" \
+    "head -n 5 alice.jsonl | kag-verify -"
+printf '\ndemo: every step did what was expected\n'
