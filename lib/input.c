@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,39 +11,6 @@
 /* Where a directory operand is in its files. */
 enum { DIR_MEMORIES, DIR_GRAPH, DIR_DONE };
 enum { READING, ENDED, FAILED };
-
-/*
- * Lines are read in batches and parsed on two cores: a worker thread
- * parses the second half of a batch while the caller's thread parses the
- * first, then the records are handed out in order.  Parsing a line needs
- * nothing from the lines before it; segments, counts and everything else
- * that does are done in order by kag_input_next().
- */
-#define BATCH_LINES 512
-#define BATCH_BYTES (1 << 20)
-
-enum { SLOT_RECORD, SLOT_BAD, SLOT_SKIPPED };
-
-struct slot {
-	size_t off;
-	size_t len;
-	uintmax_t lineno;
-	int what; /* SLOT_* */
-	struct kag_record rec;
-	struct kag_json *json;
-	struct kag_buf err;
-};
-
-struct worker {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	pthread_cond_t done;
-	int running;
-	int quit;
-	unsigned long asked, finished; /* jobs handed over, jobs done */
-	int from, to;
-};
 
 struct kag_input {
 	struct kag_reader *r;
@@ -73,12 +39,8 @@ struct kag_input {
 	struct kag_counts want, got;
 	char *metaname;
 
-	/* The batch being handed out. */
-	struct kag_buf text;
-	struct slot *slot;
-	int nslot, slotalloc, cur;
-	int readrc, readerr; /* how reading ended after this batch */
-	struct worker w;
+	struct kag_parser *parser;
+	uintmax_t lineno; /* of the line last handed out */
 };
 
 static void
@@ -221,7 +183,6 @@ kag_input_open(const char *operand, kag_diag_fn *diag, void *ctx)
 	in->diag = diag;
 	in->ctx = ctx;
 	in->json = kag_json_new();
-	in->readrc = 1;
 	if (operand != NULL && strcmp(operand, "-") != 0 &&
 	    stat(operand, &st) == 0 && S_ISDIR(st.st_mode)) {
 		in->dir = kag_xstrdup(operand);
@@ -325,19 +286,6 @@ check_trailer(struct kag_input *in, const struct kag_record *rec)
 	error_here(in, e->buf);
 }
 
-/* Whether a line surely holds a memory record, by its first bytes. */
-static int
-memory_prefix(const char *line, size_t len)
-{
-	static const char compact[] = "{\"type\":\"memory\",";
-	static const char python[] = "{\"type\": \"memory\", ";
-
-	return (len > sizeof(compact) &&
-		       memcmp(line, compact, sizeof(compact) - 1) == 0) ||
-	    (len > sizeof(python) &&
-		memcmp(line, python, sizeof(python) - 1) == 0);
-}
-
 /* 1 for a record to hand out, 0 to read on, -1 to stop. */
 static int
 take(struct kag_input *in, struct kag_record *rec)
@@ -385,123 +333,6 @@ take(struct kag_input *in, struct kag_record *rec)
 	return 1;
 }
 
-/* Read the next batch of lines; in->readrc tells how reading stopped. */
-static void
-fill(struct kag_input *in)
-{
-	const char *line;
-	size_t len;
-	struct slot *sl;
-
-	kag_buf_reset(&in->text);
-	in->nslot = in->cur = 0;
-	while (in->nslot < BATCH_LINES && in->text.len < BATCH_BYTES) {
-		in->readrc = kag_reader_getline(in->r, &line, &len);
-		if (in->readrc <= 0) {
-			in->readerr = errno;
-			return;
-		}
-		if (in->nslot == in->slotalloc) {
-			in->slotalloc = in->slotalloc ? 2 * in->slotalloc : 64;
-			in->slot = kag_xrealloc(in->slot,
-			    (size_t)in->slotalloc * sizeof(*in->slot));
-			memset(in->slot + in->nslot, 0,
-			    (size_t)(in->slotalloc - in->nslot) *
-				sizeof(*in->slot));
-		}
-		sl = &in->slot[in->nslot++];
-		sl->off = in->text.len;
-		sl->len = len;
-		sl->lineno = kag_reader_lineno(in->r);
-		kag_buf_add(&in->text, line, len);
-	}
-	in->readrc = 1;
-}
-
-static void
-parse_range(struct kag_input *in, int from, int to)
-{
-	struct slot *sl;
-	const char *line;
-
-	for (; from < to; from++) {
-		sl = &in->slot[from];
-		line = in->text.buf + sl->off;
-		if (sl->json == NULL)
-			sl->json = kag_json_new();
-		if (in->skip != NULL && memory_prefix(line, sl->len) &&
-		    in->skip(in->skipctx, line, sl->len))
-			sl->what = SLOT_SKIPPED;
-		else if (kag_record_parse(&sl->rec, sl->json, line, sl->len,
-			     &sl->err) < 0)
-			sl->what = SLOT_BAD;
-		else
-			sl->what = SLOT_RECORD;
-	}
-}
-
-static void *
-work(void *arg)
-{
-	struct kag_input *in = arg;
-	struct worker *w = &in->w;
-	int from, to;
-
-	pthread_mutex_lock(&w->lock);
-	for (;;) {
-		while (!w->quit && w->finished == w->asked)
-			pthread_cond_wait(&w->wake, &w->lock);
-		if (w->quit)
-			break;
-		from = w->from;
-		to = w->to;
-		pthread_mutex_unlock(&w->lock);
-		parse_range(in, from, to);
-		pthread_mutex_lock(&w->lock);
-		w->finished++;
-		pthread_cond_signal(&w->done);
-	}
-	pthread_mutex_unlock(&w->lock);
-	return NULL;
-}
-
-/* Parse the batch, on two threads when it is worth one. */
-static void
-parse_batch(struct kag_input *in)
-{
-	struct worker *w = &in->w;
-	int half = in->nslot / 2;
-
-	if (in->nslot < 64 && in->text.len < BATCH_BYTES / 4) {
-		parse_range(in, 0, in->nslot);
-		return;
-	}
-	if (!w->running) {
-		pthread_mutex_init(&w->lock, NULL);
-		pthread_cond_init(&w->wake, NULL);
-		pthread_cond_init(&w->done, NULL);
-		if (pthread_create(&w->thread, NULL, work, in) != 0) {
-			pthread_mutex_destroy(&w->lock);
-			pthread_cond_destroy(&w->wake);
-			pthread_cond_destroy(&w->done);
-			parse_range(in, 0, in->nslot);
-			return;
-		}
-		w->running = 1;
-	}
-	pthread_mutex_lock(&w->lock);
-	w->from = half;
-	w->to = in->nslot;
-	w->asked++;
-	pthread_cond_signal(&w->wake);
-	pthread_mutex_unlock(&w->lock);
-	parse_range(in, 0, half);
-	pthread_mutex_lock(&w->lock);
-	while (w->finished != w->asked)
-		pthread_cond_wait(&w->done, &w->lock);
-	pthread_mutex_unlock(&w->lock);
-}
-
 /* Before any record of a directory: metadata.json must be usable and its
  * major version ours. */
 static int
@@ -525,6 +356,9 @@ check_dir_version(struct kag_input *in)
 int
 kag_input_next(struct kag_input *in, struct kag_record *rec)
 {
+	const struct kag_parsed *out;
+	int rc, syserr;
+
 	if (in->state != READING)
 		return in->state == ENDED ? 0 : -1;
 	if (!in->started) {
@@ -536,28 +370,15 @@ kag_input_next(struct kag_input *in, struct kag_record *rec)
 	}
 	if (in->r == NULL)
 		return finish(in, 0, 0);
+	if (in->parser == NULL) {
+		in->parser = kag_parser_new(in->skip, in->skipctx);
+		kag_parser_set_reader(in->parser, in->r);
+	}
 	for (;;) {
-		if (in->cur < in->nslot) {
-			struct slot *sl = &in->slot[in->cur++];
-
-			if (sl->what == SLOT_SKIPPED) {
-				in->open = 1;
-				kag_counts_add(&in->counts, KAG_REC_MEMORY);
-				kag_counts_add(&in->got, KAG_REC_MEMORY);
-				continue;
-			}
-			if (sl->what == SLOT_BAD) {
-				report(in, kag_reader_name(in->r), sl->lineno,
-				    KAG_ERROR, sl->err.buf);
-				continue;
-			}
-			*rec = sl->rec;
-			return take(in, rec);
-		}
-		if (in->readrc < 0)
-			return finish(in, -1, in->readerr);
-		if (in->readrc == 0 && in->dir != NULL &&
-		    in->stage < DIR_GRAPH) {
+		rc = kag_parser_next(in->parser, &out, &syserr);
+		if (rc < 0)
+			return finish(in, -1, syserr);
+		if (rc == 0 && in->dir != NULL && in->stage < DIR_GRAPH) {
 			in->stage++;
 			if (open_dir_file(in) < 0) {
 				report(in, in->dir, 0, KAG_ERROR,
@@ -568,12 +389,25 @@ kag_input_next(struct kag_input *in, struct kag_record *rec)
 			}
 			if (in->r == NULL)
 				return finish(in, 0, 0);
-			in->readrc = 1;
+			kag_parser_set_reader(in->parser, in->r);
+			continue;
 		}
-		if (in->readrc == 0)
+		if (rc == 0)
 			return finish(in, 0, 0);
-		fill(in);
-		parse_batch(in);
+		in->lineno = out->lineno;
+		switch (out->what) {
+		case KAG_PARSED_SKIPPED:
+			in->open = 1;
+			kag_counts_add(&in->counts, KAG_REC_MEMORY);
+			kag_counts_add(&in->got, KAG_REC_MEMORY);
+			break;
+		case KAG_PARSED_BAD:
+			error_here(in, out->err);
+			break;
+		case KAG_PARSED_RECORD:
+			*rec = out->rec;
+			return take(in, rec);
+		}
 	}
 }
 
@@ -588,7 +422,7 @@ kag_input_name(const struct kag_input *in)
 uintmax_t
 kag_input_lineno(const struct kag_input *in)
 {
-	return in->cur > 0 ? in->slot[in->cur - 1].lineno : 0;
+	return in->lineno;
 }
 
 int
@@ -612,26 +446,9 @@ kag_input_dir_version(const struct kag_input *in)
 void
 kag_input_close(struct kag_input *in)
 {
-	int i;
-
 	if (in == NULL)
 		return;
-	if (in->w.running) {
-		pthread_mutex_lock(&in->w.lock);
-		in->w.quit = 1;
-		pthread_cond_signal(&in->w.wake);
-		pthread_mutex_unlock(&in->w.lock);
-		pthread_join(in->w.thread, NULL);
-		pthread_mutex_destroy(&in->w.lock);
-		pthread_cond_destroy(&in->w.wake);
-		pthread_cond_destroy(&in->w.done);
-	}
-	for (i = 0; i < in->slotalloc; i++) {
-		kag_json_free(in->slot[i].json);
-		kag_buf_release(&in->slot[i].err);
-	}
-	free(in->slot);
-	kag_buf_release(&in->text);
+	kag_parser_free(in->parser);
 	kag_reader_close(in->r);
 	kag_json_free(in->json);
 	kag_buf_release(&in->err);

@@ -57,6 +57,9 @@ void kag_buf_addf(struct kag_buf *b, const char *fmt, ...)
  * control bytes are escaped (\n \t \r \b \f short forms, others \u00XX);
  * every other byte, UTF-8 included, is copied as is. */
 void kag_buf_add_json_string(struct kag_buf *b, const char *p, size_t n);
+/* Append s[0..n) as user data in a message: in single quotes, escaped as
+ * in a JSON string, cut after 64 bytes (at a UTF-8 boundary) with "...". */
+void kag_buf_add_quoted(struct kag_buf *b, const char *s, size_t n);
 /* Set len to 0, keeping the memory. */
 void kag_buf_reset(struct kag_buf *b);
 void kag_buf_release(struct kag_buf *b);
@@ -207,6 +210,10 @@ int kag_json_find_key(const struct kag_json *j, int obj, const char *key,
     size_t keylen);
 /* Whether string token t decodes to exactly s[0..n). */
 int kag_json_str_eq(const struct kag_json *j, int t, const char *s, size_t n);
+/* The decoded bytes of string token t: *s and *n point into the text when it
+ * has no escapes, else into tmp, where it is decoded. */
+void kag_json_str(const struct kag_json *j, int t, struct kag_buf *tmp,
+    const char **s, size_t *n);
 /* Append the decoded UTF-8 of string token t to out. */
 void kag_json_str_decode(const struct kag_json *j, int t, struct kag_buf *out);
 /*
@@ -327,6 +334,56 @@ void kag_format_header(struct kag_buf *out, const char *generator,
     int exported_at);
 
 /* ---------------------------------------------------------------------
+ * parser.c: lines of a reader parsed into records ahead of the caller
+ *
+ * Lines are read in batches by the caller's thread and parsed with
+ * kag_record_parse() on a second core while the caller works through the
+ * batch before; results come out one at a time, in input order.
+ */
+
+/*
+ * A skip hook (kag-filter's fast path): called with each raw line before
+ * it is parsed.  Return nonzero when the line cannot possibly be wanted
+ * if it is a memory record; the line is then not parsed and comes out as
+ * KAG_PARSED_SKIPPED, provided it starts with {"type":"memory", (or
+ * Python's {"type": "memory", ); otherwise it is parsed as usual.  It is
+ * called from the worker thread too, so it must only read shared state.
+ */
+typedef int kag_skip_fn(void *ctx, const char *line, size_t len);
+
+enum kag_parsed_what {
+	KAG_PARSED_RECORD,  /* rec holds the record */
+	KAG_PARSED_BAD,	    /* err says why the line is not a record */
+	KAG_PARSED_SKIPPED /* a memory line the skip hook turned away */
+};
+
+struct kag_parsed {
+	enum kag_parsed_what what;
+	size_t len;	  /* of the line */
+	uintmax_t lineno; /* as kag_reader_lineno() gave it */
+	struct kag_record rec;
+	const char *err;
+};
+
+struct kag_parser;
+
+/* skip may be NULL. */
+struct kag_parser *kag_parser_new(kag_skip_fn *skip, void *ctx);
+/* Read from r from now on (r stays the caller's); only at the start or
+ * after kag_parser_next() returned 0 for the previous reader. */
+void kag_parser_set_reader(struct kag_parser *p, struct kag_reader *r);
+/*
+ * The next line: 1 with *out set (borrowed until the next call), 0 at the
+ * end of the reader, -1 when reading failed: *syserr is then the errno of
+ * a system error or 0 for damaged input, and kag_reader_errmsg() says
+ * what happened.
+ */
+int kag_parser_next(struct kag_parser *p, const struct kag_parsed **out,
+    int *syserr);
+/* Stop the worker and free everything.  Accepts NULL. */
+void kag_parser_free(struct kag_parser *p);
+
+/* ---------------------------------------------------------------------
  * input.c: records from an operand, with segments checked
  */
 enum kag_severity { KAG_WARNING = 1, KAG_ERROR = 2 };
@@ -339,23 +396,12 @@ struct kag_diag {
 };
 typedef void kag_diag_fn(void *ctx, const struct kag_diag *d);
 
-/*
- * A skip hook (kag-filter's fast path): called with each raw line before
- * it is parsed.  Return nonzero when the line cannot possibly be wanted
- * if it is a memory record; the input then counts it as a memory without
- * parsing it, provided the line starts with {"type":"memory", (or
- * Python's {"type": "memory", ), and parses it as usual otherwise.  It is
- * called from the input's worker thread too, so it must only read shared
- * state.
- */
-typedef int kag_skip_fn(void *ctx, const char *line, size_t len);
 
 struct kag_input;
 
 /*
- * Lines are parsed in batches on two threads (records are still handed
- * out one at a time, in order); the diag callback is only called from the
- * caller's thread.
+ * Lines are parsed ahead on a second core (parser.c); the diag callback
+ * is only called from the caller's thread.
  *
  * Open an operand: a file or stdin (NULL or "-") holding a stream, or a
  * directory in Kagura's export form (memories.jsonl, graph.jsonl,
@@ -365,6 +411,9 @@ struct kag_input;
  */
 struct kag_input *kag_input_open(const char *operand, kag_diag_fn *diag,
     void *ctx);
+/* Install a skip hook (see parser.c): the memory lines it turns away are
+ * counted for their segment's trailer, not parsed, not returned.  Call
+ * before the first kag_input_next(). */
 void kag_input_set_skip(struct kag_input *in, kag_skip_fn *skip, void *ctx);
 /*
  * The next record: 1 with *rec filled (borrowed until the next call;
@@ -449,5 +498,101 @@ void kag_time_format(int64_t secs, char *out, size_t outlen);
  * The string may hold NUL bytes.  Returns 1 on a match, else 0.
  */
 int kag_glob_match(const char *pattern, const char *s, size_t n);
+
+/* ---------------------------------------------------------------------
+ * check.c: the checks that look across the records of an operand
+ *
+ * kag_input_next() checks each line on its own and the segments; a
+ * checker adds what needs more than one record or is worth a warning
+ * only, in the order the records come:
+ *   warnings: a bare stream or bare segment (once per segment); NaN or
+ *     Infinity in "value" or "metadata"; a key twice inside "value",
+ *     "metadata" or "data"; a memory identity (scope, owner, agent_name, key) or a node
+ *     id seen before; an edge endpoint that is no node of the operand
+ *     (reported by kag_check_end(), so that a node after its edge is only
+ *     out of order); records out of order within a segment (once per
+ *     segment); a "weight" outside 0.0..1.0; a timestamp string that
+ *     kag_time_parse() refuses; an empty operand;
+ *   errors: with a demanded version (kag_check_demand()), a header or
+ *     metadata.json of another format_version, a bare segment, an empty
+ *     operand.
+ * Duplicates are found by 64-bit fingerprint (struct kag_fpset): two
+ * different identities are taken for one with a chance of about n^2/2^65
+ * among n of them.
+ *
+ * A checker serves one operand: everything known about it (sets, edges
+ * waiting for their nodes, counts, segment state, verdict) lives in the
+ * struct, so that a later --state can save it and carry on.  It never
+ * prints: problems go to the diag callback, the input's and its own
+ * alike, counted first.  Use:
+ *
+ *	c = kag_check_new(diag, ctx, flags);
+ *	if ((in = kag_check_open(c, path)) == NULL)
+ *		... errno ...
+ *	while ((rc = kag_input_next(in, &rec)) > 0)
+ *		kag_check_record(c, in, &rec);
+ *	if (rc == 0)
+ *		kag_check_end(c, in);
+ *	... kag_check_errors(c), kag_check_counts(c) ...
+ *	kag_input_close(in);
+ *	kag_check_free(c);
+ */
+#define KAG_CHECK_STRICT 0x01 /* pass every warning on as an error */
+
+struct kag_check;
+
+/* A checker for one operand, reporting to diag(ctx, ...) (not NULL). */
+struct kag_check *kag_check_new(kag_diag_fn *diag, void *ctx, unsigned flags);
+/* Demand this format_version "MAJOR.MINOR" (borrowed: the caller keeps
+ * it alive).  Call before kag_check_open(). */
+void kag_check_demand(struct kag_check *c, const char *version);
+/*
+ * kag_input_open(operand, ...) with the input's problems going through
+ * the checker (counted, then passed to diag).  For a directory, its
+ * metadata.json is held to the demanded version here, before any record.
+ * NULL with errno set when the operand cannot be opened (see
+ * kag_input_open).  The caller closes the input; one input per checker.
+ */
+struct kag_input *kag_check_open(struct kag_check *c, const char *operand);
+/* Check rec, just returned by kag_input_next(in, rec). */
+void kag_check_record(struct kag_check *c, const struct kag_input *in,
+    const struct kag_record *rec);
+/* After kag_input_next() returned 0 (a clean end): the edges whose
+ * endpoints never came, and an empty operand.  Not called after -1: the
+ * operand was not read to its end. */
+void kag_check_end(struct kag_check *c, const struct kag_input *in);
+/* Problems passed on so far, input's included, after KAG_CHECK_STRICT. */
+uintmax_t kag_check_errors(const struct kag_check *c);
+uintmax_t kag_check_warnings(const struct kag_check *c);
+/* The records checked, by type (headers and trailers not counted). */
+const struct kag_counts *kag_check_counts(const struct kag_check *c);
+/* Whether the operand has a segment without a header, or is empty. */
+int kag_check_bare(const struct kag_check *c);
+/* The first header's format_version, or the directory's; NULL if none. */
+const char *kag_check_version(const struct kag_check *c);
+void kag_check_free(struct kag_check *c); /* accepts NULL */
+
+/* ---------------------------------------------------------------------
+ * progress.c: a progress line for long work
+ *
+ * Writes "\r<prog>: <file>: <N> records" to a descriptor that is a
+ * terminal (the caller decides which: stderr, never stdout), at most
+ * twice a second and only once the work has taken a second; on any other
+ * descriptor it does nothing.  Write errors are ignored: progress is
+ * only a courtesy.
+ */
+struct kag_progress;
+
+/* Start the clock; prog is borrowed.  Never NULL. */
+struct kag_progress *kag_progress_new(int fd, const char *prog);
+/* Records done so far in file (borrowed).  Cheap enough to call for
+ * every record: the clock is read once every 4096 calls.  Accepts NULL. */
+void kag_progress_update(struct kag_progress *p, const char *file,
+    uintmax_t records);
+/* Blank the line, if one is showing, before something else is written
+ * to the terminal; later updates show it again.  Accepts NULL. */
+void kag_progress_clear(struct kag_progress *p);
+/* Clear and free.  Accepts NULL. */
+void kag_progress_free(struct kag_progress *p);
 
 #endif

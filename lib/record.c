@@ -382,10 +382,12 @@ kag_record_parse(struct kag_record *r, struct kag_json *j, const char *line,
 		}
 	}
 	if (unknown > 1 && (i = kag_json_dup_key_shallow(j, 0)) >= 0) {
-		kag_buf_reset(&tmp);
-		kag_json_str_decode(j, i, &tmp);
+		const char *k;
+		size_t n;
+
+		kag_json_str(j, i, &tmp, &k, &n);
 		kag_buf_adds(err, "duplicate key ");
-		kag_buf_add_json_string(err, tmp.buf, tmp.len);
+		kag_buf_add_quoted(err, k, n);
 		goto out;
 	}
 	memcpy(r->f, slot, sizeof(r->f));
@@ -421,10 +423,9 @@ kag_record_parse(struct kag_record *r, struct kag_json *j, const char *line,
 		rv = check_end(r, err);
 		break;
 	default:
-		kag_buf_reset(&tmp);
-		kag_json_str_decode(j, t, &tmp);
 		kag_buf_adds(err, "unknown record type ");
-		kag_buf_add_json_string(err, tmp.buf, tmp.len);
+		kag_buf_add_quoted(err, j->text + j->tok[t].start,
+		    (size_t)(j->tok[t].end - j->tok[t].start));
 		break;
 	}
 out:
@@ -444,20 +445,13 @@ void
 kag_record_user_id(const struct kag_record *r, struct kag_buf *tmp,
     const char **s, size_t *n)
 {
-	const struct kag_json *j = r->json;
 	int t = r->f[KAG_F_USER_ID];
 
-	if (t < 0 || j->tok[t].type != KAG_TOK_STRING) {
+	if (t < 0 || r->json->tok[t].type != KAG_TOK_STRING) {
 		*s = "default_user";
 		*n = 12;
-	} else if (j->tok[t].flags & KAG_TOKF_ESCAPED) {
-		kag_buf_reset(tmp);
-		kag_json_str_decode(j, t, tmp);
-		*s = tmp->buf;
-		*n = tmp->len;
 	} else {
-		*s = j->text + j->tok[t].start;
-		*n = (size_t)(j->tok[t].end - j->tok[t].start);
+		kag_json_str(r->json, t, tmp, s, n);
 	}
 }
 

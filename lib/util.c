@@ -195,6 +195,23 @@ kag_buf_add_json_string(struct kag_buf *b, const char *p, size_t n)
 }
 
 void
+kag_buf_add_quoted(struct kag_buf *b, const char *s, size_t n)
+{
+	size_t cut = n, at;
+
+	if (cut > 64)
+		for (cut = 64; cut > 0 && (s[cut] & 0xc0) == 0x80; cut--)
+			;
+	kag_buf_addc(b, '\'');
+	at = b->len;
+	kag_buf_add_json_string(b, s, cut);
+	/* Drop the double quotes the JSON string came with. */
+	memmove(b->buf + at, b->buf + at + 1, b->len - at - 2);
+	b->len -= 2;
+	kag_buf_adds(b, cut < n ? "...'" : "'");
+}
+
+void
 kag_buf_reset(struct kag_buf *b)
 {
 	b->len = 0;

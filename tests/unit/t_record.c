@@ -130,7 +130,7 @@ main(void)
 	ok(strcmp(parse("{\"type\":1}", &r), "field 'type' is not a string") ==
 		0, "type not a string");
 	ok(strcmp(parse("{\"type\":\"thing\"}", &r),
-	       "unknown record type \"thing\"") == 0, "unknown type");
+	       "unknown record type 'thing'") == 0, "unknown type");
 	ok(strcmp(parse("{\"type\":\"memory\",\"scope\":\"working\","
 			"\"value\":1}", &r), "missing field 'key'") == 0,
 	    "missing key");
@@ -147,7 +147,7 @@ main(void)
 			"\"user_id\":\"b\"}", &r), "duplicate key 'user_id'") == 0,
 	    "escaped duplicate user_id refused");
 	ok(strcmp(parse("{\"type\":\"node\",\"id\":\"n\",\"x\":1,\"x\":2}", &r),
-	       "duplicate key \"x\"") == 0, "duplicate unknown key");
+	       "duplicate key 'x'") == 0, "duplicate unknown key");
 	ok(strcmp(parse("{\"type\":\"node\",\"id\":\"n\",\"data\":{\"w\":NaN}}",
 		      &r), "NaN or Infinity outside 'value' and 'metadata'") == 0,
 	    "NaN outside value");

@@ -1,0 +1,652 @@
+/* t_json.c: the strict JSON parser: what it takes, what it refuses and why. */
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kag.h"
+#include "tap.h"
+
+static struct kag_json *j;
+
+static int
+parse(const char *s, unsigned flags)
+{
+	return kag_json_parse(j, s, strlen(s), flags);
+}
+
+/* s is refused with message msg at column col. */
+static void
+bad(const char *s, size_t n, unsigned flags, const char *msg, int col)
+{
+	int r = kag_json_parse(j, s, n, flags);
+
+	ok(r == -1 && strcmp(kag_json_errmsg(j), msg) == 0 &&
+		kag_json_errcol(j) == col,
+	    "refused: %s at %d (got %d: %s at %d)", msg, col, r,
+	    kag_json_errmsg(j), kag_json_errcol(j));
+}
+#define BAD(s, msg, col) bad(s, sizeof(s) - 1, 0, msg, col)
+
+/* Token t is as given. */
+static int
+tok(int t, int type, int flags, int start, int end, int size, int next)
+{
+	const struct kag_tok *k;
+
+	if (t >= j->ntok)
+		return 0;
+	k = &j->tok[t];
+	return k->type == type && k->flags == flags && k->start == start &&
+	    k->end == end && k->size == size && k->next == next;
+}
+
+static char *
+slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	struct kag_buf b = KAG_BUF_INIT;
+	char chunk[65536];
+	size_t k;
+
+	if (f == NULL)
+		return NULL;
+	while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		kag_buf_add(&b, chunk, k);
+	fclose(f);
+	return kag_buf_detach(&b, n);
+}
+
+static int
+cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The cases whose only fault is a non-finite number. */
+static int
+nonfinite_case(const char *name)
+{
+	return strcmp(name, "n_number_NaN.json") == 0 ||
+	    strcmp(name, "n_number_infinity.json") == 0 ||
+	    strcmp(name, "n_number_minus_infinity.json") == 0;
+}
+
+/* Whether the text is only JSON whitespace (an n_ case that an
+ * enclosing array would make valid). */
+static int
+blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+/*
+ * The case again inside a long array, "[" + spaces + "[]," * k + case +
+ * "]", for k up to 90: long texts are fed to jsmn in pieces that end
+ * after so many brackets, so the pieces end all over the case.  The
+ * verdict must not change, and a valid case must give the same tokens.
+ */
+static int
+embedded(const char *name, const char *s, size_t n, int want)
+{
+	struct kag_json *alone = kag_json_new();
+	struct kag_buf b = KAG_BUF_INIT;
+	size_t pad = 1100, off;
+	int k, i, r, good = 1, t0;
+
+	if (want == 0 && kag_json_parse(alone, s, n, 0) != 0)
+		good = 0;
+	for (k = 0; k <= 90 && good; k++) {
+		kag_buf_reset(&b);
+		kag_buf_addc(&b, '[');
+		for (i = 0; i < (int)pad; i++)
+			kag_buf_addc(&b, ' ');
+		for (i = 0; i < k; i++)
+			kag_buf_adds(&b, "[],");
+		off = b.len;
+		kag_buf_add(&b, s, n);
+		kag_buf_addc(&b, ']');
+		r = kag_json_parse(j, b.buf, b.len, 0);
+		if ((r == 0) != (want == 0)) {
+			printf("# %s: k=%d: %s\n", name, k, kag_json_errmsg(j));
+			good = 0;
+			break;
+		}
+		if (r != 0)
+			continue;
+		t0 = 1 + k;
+		if (j->ntok != t0 + alone->ntok)
+			good = 0;
+		for (i = 0; good && i < alone->ntok; i++) {
+			const struct kag_tok *x = &alone->tok[i];
+			const struct kag_tok *y = &j->tok[t0 + i];
+
+			good = x->type == y->type && x->flags == y->flags &&
+			    x->start + (int)off == y->start &&
+			    x->end + (int)off == y->end && x->size == y->size &&
+			    x->next + t0 == y->next;
+		}
+		if (!good)
+			printf("# %s: k=%d: tokens differ\n", name, k);
+	}
+	kag_buf_release(&b);
+	kag_json_free(alone);
+	return good;
+}
+
+/* Every case of JSONTestSuite's test_parsing. */
+static void
+suite(const char *argv0)
+{
+	char dir[4096], path[4200], *names[1024], *s;
+	const char *env = getenv("KAG_JSONSUITE"), *slash;
+	struct dirent *e;
+	DIR *d;
+	size_t n;
+	int nn = 0, i, r, rnf, y = 0, no = 0, ind = 0, wrong = 0, nfwrong = 0;
+	int emb = 0;
+
+	if (env != NULL) {
+		snprintf(dir, sizeof(dir), "%s", env);
+	} else {
+		slash = strrchr(argv0, '/');
+		snprintf(dir, sizeof(dir),
+		    "%.*s../data/JSONTestSuite/test_parsing",
+		    slash ? (int)(slash - argv0 + 1) : 0, argv0);
+	}
+	d = opendir(dir);
+	ok(d != NULL, "JSONTestSuite at %s", dir);
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL && nn < 1024)
+		if (strstr(e->d_name, ".json") != NULL)
+			names[nn++] = kag_xstrdup(e->d_name);
+	closedir(d);
+	qsort(names, (size_t)nn, sizeof(names[0]), cmpstr);
+	for (i = 0; i < nn; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if ((s = slurp(path, &n)) == NULL) {
+			wrong++;
+			printf("# cannot read %s\n", path);
+			continue;
+		}
+		r = kag_json_parse(j, s, n, 0);
+		rnf = kag_json_parse(j, s, n, KAG_JSON_NONFINITE);
+		switch (names[i][0]) {
+		case 'y':
+			y++;
+			if (r != 0 || rnf != 0) {
+				wrong++;
+				printf("# %s refused: %s\n", names[i],
+				    kag_json_errmsg(j));
+			}
+			break;
+		case 'n':
+			no++;
+			if (r == 0) {
+				wrong++;
+				printf("# %s accepted\n", names[i]);
+			}
+			if ((rnf == 0) != nonfinite_case(names[i])) {
+				nfwrong++;
+				printf("# %s with NaN allowed: %d\n", names[i],
+				    rnf);
+			}
+			break;
+		default:
+			ind++; /* either way: it returned */
+			break;
+		}
+		if (names[i][0] != 'i' && !blank(s, n)) {
+			if (!embedded(names[i], s, n, r))
+				emb++;
+		}
+		free(s);
+		free(names[i]);
+	}
+	ok(nn == 318 && y == 95 && no == 188 && ind == 35,
+	    "suite has 318 cases: %d y, %d n, %d i", y, no, ind);
+	ok(wrong == 0,
+	    "every y_ case accepted, every n_ case refused "
+	    "(%d wrong)",
+	    wrong);
+	ok(nfwrong == 0,
+	    "with NaN allowed, only the NaN/Infinity n_ cases "
+	    "pass (%d wrong)",
+	    nfwrong);
+	ok(emb == 0, "same verdicts and tokens inside a long text (%d wrong)",
+	    emb);
+}
+
+/* What jsmn lets through and we must not, one by one. */
+static void
+gaps(void)
+{
+	BAD("tru", "invalid literal 'tru'", 1);
+	BAD("[true, fals]", "invalid literal 'fals'", 8);
+	BAD("[nulll]", "invalid literal 'nulll'", 2);
+	BAD("01", "invalid number '01'", 1);
+	BAD("[-01]", "invalid number '-01'", 2);
+	BAD("[1.]", "invalid number '1.'", 2);
+	BAD("[1e]", "invalid number '1e'", 2);
+	BAD("[.5]", "invalid number '.5'", 2);
+	BAD("[1 2]", "missing comma", 4);
+	BAD("{\"a\":1 \"b\":2}", "missing comma", 8);
+	BAD("[1,]", "trailing comma", 3);
+	BAD("{\"a\":1,}", "trailing comma", 7);
+	BAD("[,1]", "unexpected ','", 2);
+	BAD("[1,,2]", "unexpected ','", 4);
+	BAD("[1:2]", "unexpected ':'", 3);
+	BAD("{\"a\" 1}", "expected ':' after key", 6);
+	BAD("{\"a\"}", "expected ':' after key", 5);
+	BAD("{\"a\":}", "unexpected '}'", 6);
+	BAD("{1:2}", "object key must be a string", 2);
+	BAD("{[]:2}", "object key must be a string", 2);
+	BAD("{\"a\":1,2:3}", "object key must be a string", 8);
+	BAD("[1}", "unexpected '}'", 3);
+	BAD("{\"a\":1]", "unexpected ']'", 7);
+	BAD("]", "unexpected ']'", 1);
+	BAD("[\"a\tb\"]", "control character in string", 4);
+	BAD("[\"a\x1f\"]", "control character in string", 4);
+	bad("[\"a\0b\"]", 7, 0, "control character in string", 4);
+	bad("[1]\0", 4, 0, "unexpected NUL byte", 4);
+	bad("[1,\0]", 5, 0, "unexpected NUL byte", 4);
+	bad("\0", 1, 0, "unexpected NUL byte", 1);
+	BAD("\"\\q\"", "invalid escape '\\q'", 2);
+	BAD("\"ab\\x41\"", "invalid escape '\\x41'", 4);
+	BAD("\"\\u12g4\"", "invalid escape '\\u12g4'", 2);
+	BAD("\"\\u12\"", "invalid escape '\\u12'", 2);
+	BAD("\"\\U0041\"", "invalid escape '\\U0041'", 2);
+	BAD("\"\\ud800\"", "unpaired surrogate '\\ud800'", 2);
+	BAD("\"\\ud800x\\udc00\"", "unpaired surrogate '\\ud800'", 2);
+	BAD("\"\\ud800\\u0041\"", "unpaired surrogate '\\ud800'", 2);
+	BAD("\"\\udc00\\ud800\"", "unpaired surrogate '\\udc00'", 2);
+	BAD("\"\\udc00\\udc00\"", "unpaired surrogate '\\udc00'", 2);
+	BAD("\"\\uDFFF\"", "unpaired surrogate '\\uDFFF'", 2);
+	BAD("[\"\xc0\xaf\"]", "invalid UTF-8", 3);	   /* overlong / */
+	BAD("[\"\xe0\x80\xaf\"]", "invalid UTF-8", 3);	   /* overlong */
+	BAD("[\"\xf0\x80\x80\xaf\"]", "invalid UTF-8", 3); /* overlong */
+	BAD("[\"\xed\xa0\x80\"]", "invalid UTF-8", 3);	   /* U+D800 */
+	BAD("[\"\xed\xbf\xbf\"]", "invalid UTF-8", 3);	   /* U+DFFF */
+	BAD("[\"\xf4\x90\x80\x80\"]", "invalid UTF-8", 3); /* > U+10FFFF */
+	BAD("[\"\xf5\x80\x80\x80\"]", "invalid UTF-8", 3);
+	BAD("[\"ab\x80\"]", "invalid UTF-8", 5);       /* stray */
+	BAD("[\"\xc3\xa9\xa9\"]", "invalid UTF-8", 5); /* stray */
+	BAD("[\"\xe2\x82\"]", "invalid UTF-8", 3);     /* truncated */
+	BAD("[\"\xf0\x9f\x98\"]", "invalid UTF-8", 3); /* truncated */
+	BAD("\"\xe2\x82", "invalid UTF-8", 2); /* truncated at the end */
+	BAD("[\"\xff\"]", "invalid UTF-8", 3);
+	BAD("[1\xc3\xa9]", "unexpected byte '\\xc3'", 3);
+	BAD("1 2", "unexpected text after the value", 3);
+	BAD("[1][2]", "unexpected text after the value", 4);
+	BAD("{}{}", "unexpected text after the value", 3);
+	BAD("\"a\" \"b\"", "unexpected text after the value", 5);
+	BAD("[1]]", "unexpected text after the value", 4);
+	BAD("[1] x", "unexpected text after the value", 5);
+	BAD("\"abc", "unterminated string", 1);
+	BAD("[\"abc\\\"]", "unterminated string", 2);
+	BAD("", "empty input", 1);
+	BAD(" \t\r\n", "empty input", 1);
+	BAD("[", "unexpected end of input", 2);
+	BAD("{\"a\":[1,2", "unexpected end of input", 10);
+	BAD("\xef\xbb\xbf{}", "unexpected byte '\\xef'", 1);
+	BAD("[1,\f2]", "unexpected byte '\\x0c'", 4);
+	BAD("[#]", "unexpected '#'", 2);
+	BAD("NaN", "invalid literal 'NaN'", 1);
+	BAD("[Infinity]", "invalid literal 'Infinity'", 2);
+	BAD("[-Infinity]", "invalid literal '-Infinity'", 2);
+	BAD("[nan]", "invalid literal 'nan'", 2);
+	bad("[-infinity]", 11, KAG_JSON_NONFINITE, "invalid number '-infinity'",
+	    2);
+	bad("[+Infinity]", 11, KAG_JSON_NONFINITE, "invalid number '+Infinity'",
+	    2);
+	bad("{NaN:1}", 7, KAG_JSON_NONFINITE, "object key must be a string", 2);
+}
+
+static void
+accepted(void)
+{
+	ok(parse("0", 0) == 0 && tok(0, KAG_TOK_PRIMITIVE, 0, 0, 1, 0, 1),
+	    "a number alone, ending the text");
+	ok(parse(" -12.5e+3 ", 0) == 0 &&
+		tok(0, KAG_TOK_PRIMITIVE, 0, 1, 9, 0, 1),
+	    "a number with spaces around");
+	ok(parse("[0, -0, 1E5, 1e-5, 0.125, -1.5E+10, 12345678901234567890]",
+	       0) == 0 &&
+		j->ntok == 8,
+	    "numbers of every shape");
+	ok(parse("[true,false,null]", 0) == 0 && j->ntok == 4,
+	    "true, false, null");
+	ok(parse("\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\uD83D\\uDE00\"", 0) ==
+		    0 &&
+		tok(0, KAG_TOK_STRING, KAG_TOKF_ESCAPED, 1, 35, 0, 1),
+	    "every escape");
+	ok(kag_json_str_eq(j, 0, "\"\\/\b\f\n\r\t\xc3\xa9\xf0\x9f\x98\x80", 14),
+	    "and each decodes");
+	ok(parse("[\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xef\xbf\xbf"
+		 "\xf4\x8f\xbf\xbf\xed\x9f\xbf\xee\x80\x80\"]",
+	       0) == 0,
+	    "UTF-8 of 2, 3 and 4 bytes, up to U+10FFFF");
+	ok(parse("{\"a\":{},\"b\":[]}", 0) == 0 && j->ntok == 5,
+	    "empty containers");
+	ok(parse("\t\r\n {\"a\" : [ 1 , 2 ] } \n", 0) == 0 && j->ntok == 5,
+	    "whitespace everywhere it may be");
+	ok(parse("{\"type\": \"memory\", \"value\": NaN}",
+	       KAG_JSON_NONFINITE) == 0,
+	    "Python json.dumps with NaN");
+}
+
+/* Token fields on a small document. */
+static void
+tokens(void)
+{
+	const char *s = "{\"a\":[1,{\"b\":null}],\"c\\n\":\"x\",\"d\":{}}";
+
+	ok(parse(s, 0) == 0 && j->ntok == 11, "document parses to 11 tokens");
+	ok(tok(0, KAG_TOK_OBJECT, 0, 0, 37, 3, 11), "root object");
+	ok(tok(1, KAG_TOK_STRING, 0, 2, 3, 1, 2), "key a");
+	ok(tok(2, KAG_TOK_ARRAY, 0, 5, 19, 2, 7), "array");
+	ok(tok(3, KAG_TOK_PRIMITIVE, 0, 6, 7, 0, 4), "number 1");
+	ok(tok(4, KAG_TOK_OBJECT, 0, 8, 18, 1, 7), "inner object");
+	ok(tok(5, KAG_TOK_STRING, 0, 10, 11, 1, 6), "key b");
+	ok(tok(6, KAG_TOK_PRIMITIVE, 0, 13, 17, 0, 7), "null");
+	ok(tok(7, KAG_TOK_STRING, KAG_TOKF_ESCAPED, 21, 24, 1, 8),
+	    "escaped key c\\n");
+	ok(tok(8, KAG_TOK_STRING, 0, 27, 28, 0, 9), "string x");
+	ok(tok(9, KAG_TOK_STRING, 0, 31, 32, 1, 10), "key d");
+	ok(tok(10, KAG_TOK_OBJECT, 0, 34, 36, 0, 11), "empty object");
+	ok(tok(11, 0, 0, 0, 0, 0, 0) == 0 &&
+		j->tok[j->tok[0].next - 1].end == 36,
+	    "nothing past the last token");
+}
+
+static void
+nonfinite(void)
+{
+	const char *s = "{\"v\":[1,{\"w\":[NaN]}],\"x\":[2],\"y\":-Infinity,"
+			"\"z\":Infinity}";
+
+	ok(parse(s, 0) == -1, "NaN refused without the flag");
+	ok(parse(s, KAG_JSON_NONFINITE) == 0, "NaN taken with the flag");
+	ok(j->tok[0].flags == KAG_TOKF_INSIDE, "root has one inside");
+	ok(j->tok[2].flags == KAG_TOKF_INSIDE &&
+		j->tok[4].flags == KAG_TOKF_INSIDE &&
+		j->tok[6].flags == KAG_TOKF_INSIDE,
+	    "every container above NaN has INSIDE");
+	ok(j->tok[7].flags == KAG_TOKF_NONFINITE && j->tok[7].end == 17,
+	    "NaN itself is NONFINITE");
+	ok(j->tok[3].flags == 0 && j->tok[9].flags == 0 &&
+		j->tok[10].flags == 0,
+	    "others have no flag");
+	ok(j->tok[12].flags == KAG_TOKF_NONFINITE &&
+		j->tok[12].end - j->tok[12].start == 9,
+	    "-Infinity is NONFINITE");
+	ok(j->tok[14].flags == KAG_TOKF_NONFINITE, "Infinity is NONFINITE");
+	ok(parse("[1,2,{\"a\":3}]", KAG_JSON_NONFINITE) == 0 &&
+		j->tok[0].flags == 0,
+	    "no INSIDE without one");
+	ok(parse("Infinity", KAG_JSON_NONFINITE) == 0 &&
+		tok(0, KAG_TOK_PRIMITIVE, KAG_TOKF_NONFINITE, 0, 8, 0, 1),
+	    "Infinity alone");
+	ok(parse("[NaNa]", KAG_JSON_NONFINITE) == -1 &&
+		strcmp(kag_json_errmsg(j), "invalid literal 'NaNa'") == 0,
+	    "NaNa is not NaN");
+}
+
+static void
+strings(void)
+{
+	struct kag_buf b = KAG_BUF_INIT;
+	const char *s = "{\"ali\\u0063e\":1,\"bob\":2,\"\\ud83d\\ude00\":3,"
+			"\"t\\t\\\"q\\\\\\/\":4,\"e\\u00e9\\u20ac\":5,\"\":6}";
+
+	ok(parse(s, 0) == 0, "object of keys parses");
+	ok(kag_json_str_eq(j, 1, "alice", 5), "ali\\u0063e equals alice");
+	ok(!kag_json_str_eq(j, 1, "alic", 4) &&
+		!kag_json_str_eq(j, 1, "alicee", 6) &&
+		!kag_json_str_eq(j, 1, "alicf", 5),
+	    "and nothing else");
+	ok(kag_json_str_eq(j, 5, "\xf0\x9f\x98\x80", 4),
+	    "\\ud83d\\ude00 equals U+1F600 in UTF-8");
+	ok(kag_json_str_eq(j, 7, "t\t\"q\\/", 6), "short escapes decode");
+	ok(kag_json_str_eq(j, 3, "bob", 3) && !kag_json_str_eq(j, 3, "bo", 2),
+	    "plain string compares");
+	ok(kag_json_find_key(j, 0, "alice", 5) == 2, "find_key alice");
+	ok(kag_json_find_key(j, 0, "bob", 3) == 4, "find_key bob");
+	ok(kag_json_find_key(j, 0, "\xf0\x9f\x98\x80", 4) == 6,
+	    "find_key U+1F600");
+	ok(kag_json_find_key(j, 0, "e\xc3\xa9\xe2\x82\xac", 6) == 10,
+	    "find_key e\\u00e9\\u20ac");
+	ok(kag_json_find_key(j, 0, "", 0) == 12, "find_key empty key");
+	ok(kag_json_find_key(j, 0, "carol", 5) == -1, "find_key absent");
+	ok(kag_json_find_key(j, 1, "alice", 5) == -1,
+	    "find_key on a string token");
+	kag_json_str_decode(j, 9, &b);
+	ok(b.len == 6 && memcmp(b.buf, "e\xc3\xa9\xe2\x82\xac", 6) == 0,
+	    "str_decode \\u00e9\\u20ac");
+	kag_buf_reset(&b);
+	kag_json_str_decode(j, 5, &b);
+	kag_json_str_decode(j, 3, &b);
+	ok(b.len == 7 &&
+		memcmp(b.buf,
+		    "\xf0\x9f\x98\x80"
+		    "bob",
+		    7) == 0,
+	    "str_decode appends");
+	ok(parse("\"a\\u0000b\"", 0) == 0, "\\u0000 is allowed");
+	kag_buf_reset(&b);
+	kag_json_str_decode(j, 0, &b);
+	ok(b.len == 3 && memcmp(b.buf, "a\0b", 3) == 0 &&
+		kag_json_str_eq(j, 0, "a\0b", 3),
+	    "and decodes to a NUL byte");
+	ok(parse("{\"k\":1,\"k\":2}", 0) == 0 &&
+		kag_json_find_key(j, 0, "k", 1) == 2,
+	    "find_key gives the first of a duplicated key");
+	kag_buf_release(&b);
+}
+
+static void
+dupkeys(void)
+{
+	struct kag_buf b = KAG_BUF_INIT;
+	int i;
+
+	ok(parse("{\"a\":1,\"b\":2}", 0) == 0 &&
+		kag_json_dup_key_shallow(j, 0) == -1 &&
+		kag_json_dup_key(j, 0) == -1,
+	    "no duplicate");
+	ok(parse("{\"a\":1,\"b\":2,\"\\u0061\":3}", 0) == 0 &&
+		kag_json_dup_key_shallow(j, 0) == 5,
+	    "\"a\" and \"\\u0061\" are the same key");
+	ok(parse("{\"x\":{\"a\":1,\"a\":2}}", 0) == 0 &&
+		kag_json_dup_key_shallow(j, 0) == -1 &&
+		kag_json_dup_key(j, 0) == 5,
+	    "a nested duplicate: deep finds it, shallow does not");
+	ok(parse("{\"x\":[{\"b\":{}},{\"c\":1,\"d\":[{\"e\":1,\"e\":2}]}]}",
+	       0) == 0 &&
+		kag_json_dup_key(j, 0) == 14,
+	    "deep inside arrays");
+	ok(parse("{\"a\":{\"x\":1,\"x\":2},\"a\":3}", 0) == 0 &&
+		kag_json_dup_key(j, 0) == 5 &&
+		kag_json_dup_key_shallow(j, 0) == 7,
+	    "deep gives the first in the text, shallow its own");
+	ok(parse("[1,{\"a\":1,\"a\":1}]", 0) == 0 &&
+		kag_json_dup_key(j, 0) == 5 &&
+		kag_json_dup_key_shallow(j, 0) == -1,
+	    "from an array root; shallow on a non-object is -1");
+	ok(parse("{\"\\u00e9\":1,\"\xc3\xa9\":2}", 0) == 0 &&
+		kag_json_dup_key_shallow(j, 0) == 3,
+	    "escaped and raw UTF-8 are the same key");
+	ok(parse("{\"ab\":1,\"a\":2,\"a\\u0062c\":3}", 0) == 0 &&
+		kag_json_dup_key_shallow(j, 0) == -1,
+	    "prefixes are not duplicates");
+
+	/* 1000 keys, then the same with a duplicate of key 17 at the end,
+	 * written with an escape. */
+	kag_buf_addc(&b, '{');
+	for (i = 0; i < 1000; i++)
+		kag_buf_addf(&b, "%s\"key%d\":%d", i ? "," : "", i, i);
+	kag_buf_addc(&b, '}');
+	ok(kag_json_parse(j, b.buf, b.len, 0) == 0 && j->tok[0].size == 1000 &&
+		kag_json_dup_key_shallow(j, 0) == -1,
+	    "1000 distinct keys");
+	b.len--;
+	kag_buf_adds(&b, ",\"k\\u0065y17\":0}");
+	ok(kag_json_parse(j, b.buf, b.len, 0) == 0 &&
+		kag_json_dup_key_shallow(j, 0) == 2001 &&
+		kag_json_dup_key(j, 0) == 2001,
+	    "1001st key duplicates the 18th");
+	kag_buf_reset(&b);
+	kag_buf_adds(&b, "[{");
+	for (i = 0; i < 1000; i++)
+		kag_buf_addf(&b, "%s\"%d\":{\"a\":1,\"b\":2}", i ? "," : "", i);
+	kag_buf_adds(&b, ",\"999\":0}]");
+	ok(kag_json_parse(j, b.buf, b.len, 0) == 0 &&
+		kag_json_dup_key(j, 0) == 1 + 1 + 6 * 1000,
+	    "deep search through 1000 nested objects");
+	kag_buf_release(&b);
+}
+
+/* Texts that are large or deep. */
+static void
+big(void)
+{
+	size_t d = 1000000, n, i;
+	char *s = kag_xmalloc(50 * 1000 * 1000 + 16);
+	struct kag_buf b = KAG_BUF_INIT;
+
+	memset(s, '[', d);
+	memset(s + d, ']', d);
+	ok(kag_json_parse(j, s, 2 * d, 0) == 0 && j->ntok == (int)d &&
+		tok(0, KAG_TOK_ARRAY, 0, 0, 2000000, 1, 1000000) &&
+		tok(999999, KAG_TOK_ARRAY, 0, 999999, 1000001, 0, 1000000),
+	    "1,000,000 nested arrays");
+	ok(kag_json_parse(j, s, d, 0) == -1 &&
+		strcmp(kag_json_errmsg(j), "unexpected end of input") == 0 &&
+		kag_json_errcol(j) == 1000001,
+	    "1,000,000 unclosed '[' refused");
+	s[d] = '}';
+	ok(kag_json_parse(j, s, 2 * d, 0) == -1 &&
+		strcmp(kag_json_errmsg(j), "unexpected '}'") == 0 &&
+		kag_json_errcol(j) == 1000001,
+	    "a wrong bracket 1,000,000 deep");
+
+	for (i = 0; i < d / 2; i++)
+		kag_buf_adds(&b, "{\"a\":[");
+	kag_buf_adds(&b, "NaN");
+	for (i = 0; i < d / 2; i++)
+		kag_buf_adds(&b, "]}");
+	ok(kag_json_parse(j, b.buf, b.len, KAG_JSON_NONFINITE) == 0 &&
+		j->ntok == 1500001 && j->tok[0].flags == KAG_TOKF_INSIDE &&
+		j->tok[0].next == 1500001 &&
+		j->tok[1500000].flags == KAG_TOKF_NONFINITE,
+	    "NaN under 1,000,000 objects and arrays");
+
+	n = 0;
+	s[n++] = '[';
+	s[n++] = '-';
+	s[n++] = '1';
+	for (i = 0; i < 100000; i++)
+		s[n++] = (char)('0' + i % 10);
+	memcpy(s + n, ".5e-7]", 6);
+	n += 6;
+	ok(kag_json_parse(j, s, n, 0) == 0 && j->ntok == 2 &&
+		j->tok[1].end - j->tok[1].start == 100007,
+	    "a 100,000-digit number");
+	ok(kag_json_parse(j, s + 1, n - 2, 0) == 0 && j->ntok == 1,
+	    "the same alone");
+	s[50] = 'x';
+	ok(kag_json_parse(j, s, n, 0) == -1 &&
+		strncmp(kag_json_errmsg(j), "invalid number '-1012345678",
+		    26) == 0 &&
+		strlen(kag_json_errmsg(j)) < 100,
+	    "a bad long number is quoted short: %s", kag_json_errmsg(j));
+
+	n = 50 * 1000 * 1000;
+	s[0] = '"';
+	for (i = 1; i < n - 1; i++)
+		s[i] = (char)('a' + i % 26);
+	memcpy(s + 1000, "\\u00e9\xc3\xa9\\n", 10);
+	s[n - 1] = '"';
+	ok(kag_json_parse(j, s, n, 0) == 0 &&
+		tok(0, KAG_TOK_STRING, KAG_TOKF_ESCAPED, 1, (int)n - 1, 0, 1),
+	    "a 50 MB string");
+	kag_buf_reset(&b);
+	kag_json_str_decode(j, 0, &b);
+	ok(b.len == n - 7 &&
+		memcmp(b.buf + 999, "\xc3\xa9\xc3\xa9\nw", 6) == 0 &&
+		b.buf[b.len - 1] == s[n - 2],
+	    "which decodes");
+	ok(kag_json_str_eq(j, 0, b.buf, b.len) &&
+		!kag_json_str_eq(j, 0, b.buf, b.len - 1),
+	    "and compares equal to its decoding");
+	kag_buf_reset(&b);
+	s[40000000] = '\x01';
+	ok(kag_json_parse(j, s, n, 0) == -1 &&
+		strcmp(kag_json_errmsg(j), "control character in string") ==
+		    0 &&
+		kag_json_errcol(j) == 40000001,
+	    "a control byte 40 MB into it");
+
+	ok(kag_json_parse(j, s, (size_t)INT_MAX + 1, 0) == -1 &&
+		strstr(kag_json_errmsg(j), "longer than") != NULL,
+	    "a text over INT_MAX bytes is refused");
+	free(s);
+
+	/* A long array of records, as big documents are. */
+	kag_buf_reset(&b);
+	kag_buf_addc(&b, '[');
+	for (i = 0; i < 20000; i++)
+		kag_buf_addf(&b,
+		    "%s{\"id\":\"n%zu\",\"w\":[%zu,\"\\u00e9\"],"
+		    "\"m\":{}}",
+		    i ? ", " : "", i, i);
+	kag_buf_addc(&b, ']');
+	ok(kag_json_parse(j, b.buf, b.len, 0) == 0 && j->tok[0].size == 20000 &&
+		j->ntok == 1 + 20000 * 9 &&
+		tok(1, KAG_TOK_OBJECT, 0, 1, 36, 3, 10),
+	    "an array of 20,000 objects");
+	/* Same, one comma missing near the end. */
+	for (i = b.len - 1; b.buf[i] != ','; i--)
+		;
+	while (b.buf[i] != '{')
+		i--;
+	b.buf[i - 2] = ' ';
+	bad(b.buf, b.len, 0, "missing comma", (int)i + 1);
+	kag_buf_release(&b);
+}
+
+/* A handle keeps working after errors and for texts of every size. */
+static void
+reuse(void)
+{
+	ok(parse("[1,", 0) == -1 && parse("[1]", 0) == 0 && j->ntok == 2 &&
+		kag_json_errmsg(j)[0] == '\0' && kag_json_errcol(j) == 0,
+	    "a good parse after a bad one clears the error");
+	ok(parse("[1,", 0) == -1 && j->ntok == 0, "no tokens after an error");
+}
+
+int
+main(int argc, char **argv)
+{
+	(void)argc;
+	j = kag_json_new();
+	gaps();
+	accepted();
+	tokens();
+	nonfinite();
+	strings();
+	dupkeys();
+	reuse();
+	big();
+	suite(argv[0]);
+	kag_json_free(j);
+	kag_json_free(NULL);
+	return tap_done();
+}
