@@ -844,7 +844,7 @@ kag_json_new(void)
 	struct kag_json *j = kag_xcalloc(1, sizeof(*j));
 	struct priv *pv = kag_xcalloc(1, sizeof(*pv));
 
-	pv->jt = grow(pv->jt, &pv->jtalloc, 256, sizeof(*pv->jt));
+	pv->jt = grow(pv->jt, &pv->jtalloc, 64, sizeof(*pv->jt));
 	j->priv = pv;
 	return j;
 }

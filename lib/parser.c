@@ -154,13 +154,13 @@ static void *
 work(void *arg)
 {
 	struct kag_parser *p = arg;
-	struct batch *b;
+	struct batch *b = NULL;
 
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		while (!p->quit && (b = queued(p)) == NULL)
 			pthread_cond_wait(&p->wake, &p->lock);
-		if (p->quit)
+		if (p->quit || b == NULL)
 			break;
 		pthread_mutex_unlock(&p->lock);
 		help(p, b);

@@ -422,11 +422,15 @@ kag_record_parse(struct kag_record *r, struct kag_json *j, const char *line,
 	case KAG_REC_END:
 		rv = check_end(r, err);
 		break;
-	default:
+	default: {
+		const char *name;
+		size_t n;
+
+		kag_json_str(j, t, &tmp, &name, &n);
 		kag_buf_adds(err, "unknown record type ");
-		kag_buf_add_quoted(err, j->text + j->tok[t].start,
-		    (size_t)(j->tok[t].end - j->tok[t].start));
+		kag_buf_add_quoted(err, name, n);
 		break;
+	}
 	}
 out:
 	kag_buf_release(&tmp);

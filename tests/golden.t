@@ -9,17 +9,22 @@
 #   stderr  the expected standard error
 #   status  the expected exit status
 # KAG_REGEN=1 rewrites stdout, stderr and status from what the command did,
-# for review with git diff.  $VALGRIND, when set, prefixes every program.
+# for review with git diff.  $VALGRIND, when set, prefixes every program
+# (with tests/valgrind.supp when it starts with "valgrind").
 top=$(cd "$(dirname "$0")/.." && pwd)
 DATA=$top/tests/data
 export DATA
 tmp=$top/tests/tmp/golden.$$
 mkdir -p "$tmp/bin"
 trap 'rm -rf "$tmp"' EXIT INT TERM
+vg=${VALGRIND:-}
+case $vg in
+valgrind*) vg="$vg --suppressions=\"$top/tests/valgrind.supp\"" ;;
+esac
 for p in "$top"/bin/kag-*; do
 	case $p in *.c | *.o) continue ;; esac
 	[ -x "$p" ] || continue
-	printf '#!/bin/sh\nexec %s "%s" "$@"\n' "${VALGRIND:-}" "$p" \
+	printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$vg" "$p" \
 	    >"$tmp/bin/${p##*/}"
 	chmod +x "$tmp/bin/${p##*/}"
 done
