@@ -19,10 +19,13 @@ DEPS_LIBS = `$(PKG_CONFIG) --libs zlib sqlite3` -lpthread
 LDFLAGS =
 
 PROGS = bin/kag-verify bin/kag-filter
-LIBOBJ = lib/util.o lib/reader.o lib/writer.o lib/json.o lib/record.o \
-	lib/input.o lib/set.o lib/time.o lib/glob.o
+LIBOBJ = lib/util.o lib/reader.o lib/writer.o lib/json.o lib/jsonread.o \
+	lib/record.o lib/parser.o \
+	lib/input.o lib/set.o lib/time.o lib/glob.o lib/check.o lib/progress.o \
+	lib/match.o
 UNITS = tests/unit/t_util tests/unit/t_reader tests/unit/t_writer \
-	tests/unit/t_json tests/unit/t_record tests/unit/t_misc
+	tests/unit/t_json tests/unit/t_record tests/unit/t_misc tests/unit/t_check \
+	tests/unit/t_match
 MANS = man/kag.5 man/kag-verify.1 man/kag-filter.1
 
 all: deps-check $(PROGS)
@@ -63,6 +66,10 @@ tests/unit/t_json: tests/unit/t_json.o
 tests/unit/t_record: tests/unit/t_record.o
 	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
 tests/unit/t_misc: tests/unit/t_misc.o
+	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
+tests/unit/t_check: tests/unit/t_check.o
+	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
+tests/unit/t_match: tests/unit/t_match.o
 	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
 
 check: all $(UNITS)

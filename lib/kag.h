@@ -507,12 +507,12 @@ int kag_glob_match(const char *pattern, const char *s, size_t n);
  * only, in the order the records come:
  *   warnings: a bare stream or bare segment (once per segment); NaN or
  *     Infinity in "value" or "metadata"; a key twice inside "value",
- *     "metadata" or "data"; a memory identity (scope, owner, agent_name, key) or a node
- *     id seen before; an edge endpoint that is no node of the operand
- *     (reported by kag_check_end(), so that a node after its edge is only
- *     out of order); records out of order within a segment (once per
- *     segment); a "weight" outside 0.0..1.0; a timestamp string that
- *     kag_time_parse() refuses; an empty operand;
+ *     "metadata" or "data"; a memory identity (scope, owner, agent_name,
+ *     key) or a node id seen before; an edge endpoint that is no node of
+ *     the operand (reported by kag_check_end(), so that a node after its
+ *     edge is only out of order); records out of order within a segment
+ *     (once per segment); a "weight" outside 0.0..1.0; a timestamp string
+ *     that kag_time_parse() refuses; an empty operand;
  *   errors: with a demanded version (kag_check_demand()), a header or
  *     metadata.json of another format_version, a bare segment, an empty
  *     operand.
@@ -587,12 +587,162 @@ struct kag_progress;
 struct kag_progress *kag_progress_new(int fd, const char *prog);
 /* Records done so far in file (borrowed).  Cheap enough to call for
  * every record: the clock is read once every 4096 calls.  Accepts NULL. */
-void kag_progress_update(struct kag_progress *p, const char *file,
-    uintmax_t records);
+void kag_progress_update(
+    struct kag_progress *p, const char *file, uintmax_t records);
 /* Blank the line, if one is showing, before something else is written
  * to the terminal; later updates show it again.  Accepts NULL. */
 void kag_progress_clear(struct kag_progress *p);
 /* Clear and free.  Accepts NULL. */
 void kag_progress_free(struct kag_progress *p);
+
+/* ---------------------------------------------------------------------
+ * match.c: which records a selection keeps
+ *
+ * The rules kag-filter(1) documents, for every program that selects
+ * records by owner, agent, scope, key, time or field (kag-filter, and
+ * kag-dump's and kag-subgraph's selections).
+ */
+
+/*
+ * The owner of a record.  A memory's is kag_record_user_id()'s (its
+ * "user_id", or "default_user" when it has none); a node's is its
+ * top-level "user_id", else the "user_id" string in "data", else the one
+ * in "metadata".  Sets *s and *n as kag_record_user_id() does and returns
+ * 0; -1 when the record is a node without any, or neither memory nor node.
+ */
+int kag_record_owner(const struct kag_record *r, struct kag_buf *tmp,
+    const char **s, size_t *n);
+/* The token of the "user_id" string kag_record_owner() took (where a new
+ * owner goes), or -1 when there is none: a memory without "user_id" (of
+ * "default_user"), a node without an owner, any other type. */
+int kag_record_owner_tok(const struct kag_record *r);
+/*
+ * The time of a record: its "updated_at", or its "created_at" when that
+ * is absent or null, parsed with kag_time_parse() into *usec.  0 on
+ * success; -1 when the record has neither; -2 when the one it has does
+ * not parse (there is no falling back to "created_at" then).
+ */
+int kag_record_time(const struct kag_record *r, int64_t *usec);
+/*
+ * The token that path[0..n) leads to from token t, or -1.  Segments are
+ * separated by '.'; each names a key of an object (compared decoded, so
+ * "ab" finds "a\u0062"), or, on an array, is an index of 1 to 9 digits
+ * (on an object, digits are a key like any other).  -1 when a key is
+ * missing, an index is out of range or not digits, or a segment meets a
+ * string, number, true, false or null.  An empty path leads to t; an
+ * empty segment names the key "".
+ */
+int kag_json_path(const struct kag_json *j, int t, const char *path, size_t n);
+/*
+ * Whether token t (-1 for none) equals the value s[0..n) given on a
+ * command line: a string when it decodes to exactly s[0..n); a number,
+ * true, false or null when its JSON text is exactly s[0..n) (0.9 is not
+ * 0.90, 1e2 is not 100).  Objects and arrays never equal one.
+ */
+int kag_json_scalar_eq(const struct kag_json *j, int t, const char *s,
+    size_t n);
+/*
+ * The first occurrence of needle[0..m) in hay[0..n), or NULL: memmem(3),
+ * faster on the short needles of a selection (a user id in a line).  An
+ * empty needle is found at hay.
+ */
+const char *kag_find(const char *hay, size_t n, const char *needle, size_t m);
+
+/*
+ * struct kag_match: a set of predicates and the verdict on each record.
+ * The same predicate twice means either value; different predicates must
+ * all hold.  Each applies only to the record types that have its field,
+ * and leaves the others alone:
+ *   KAG_MATCH_USER_ID     memories and nodes of this owner
+ *                         (kag_record_owner(); a node without one passes)
+ *   KAG_MATCH_AGENT_NAME  memories of this "agent_name" ("" for null or none)
+ *   KAG_MATCH_SCOPE       memories of this scope ("working", "persistent")
+ *   KAG_MATCH_KEY         memories whose decoded key matches this glob
+ *   KAG_MATCH_TYPE        records of this type ("memory", "node", "edge",
+ *                         "hyperedge"); applies to every type
+ *   KAG_MATCH_SINCE       memories and nodes of this time or later
+ *   KAG_MATCH_UNTIL       memories and nodes of this time or earlier
+ *                         (both inclusive, kag_time_parse() syntax, on
+ *                         kag_record_time(); a memory without a time that
+ *                         parses does not match, a node without a time
+ *                         passes; given twice, the later one counts)
+ *   KAG_MATCH_WHERE       PATH=VALUE: records whose field at PATH
+ *                         (kag_json_path() from the record) equals VALUE
+ *                         (kag_json_scalar_eq()); it applies to the types
+ *                         whose schema (kag(5)) has PATH's first segment,
+ *                         or to all when none has; an edge's
+ *                         "src"/"source", "dst"/"target" and
+ *                         "rel_type"/"edge_type" are one field each
+ * kag_match_invert() turns the verdict of those predicates round.
+ * Edges and hyperedges need more when a node predicate is set
+ * (KAG_MATCH_USER_ID, _SINCE, _UNTIL, or a _WHERE that applies to nodes):
+ * an edge is kept only when both its endpoints are nodes that passed
+ * before it, a hyperedge when any of its members is, whatever
+ * KAG_MATCH_TYPE says of the nodes themselves.  So records must come in
+ * input order, nodes before their edges.  Use:
+ *
+ *	m = kag_match_new();
+ *	if (kag_match_add(m, KAG_MATCH_SCOPE, arg) < 0)
+ *		... kag_match_errmsg(m) ...
+ *	if (kag_match_fast(m))
+ *		kag_input_set_skip(in, kag_match_skip, m);
+ *	while (kag_input_next(in, &rec) > 0)
+ *		if (kag_match_record(m, &rec))
+ *			... keep it ...
+ *	kag_match_free(m);
+ */
+enum kag_match_what {
+	KAG_MATCH_USER_ID,
+	KAG_MATCH_AGENT_NAME,
+	KAG_MATCH_SCOPE,
+	KAG_MATCH_KEY,
+	KAG_MATCH_TYPE,
+	KAG_MATCH_SINCE,
+	KAG_MATCH_UNTIL,
+	KAG_MATCH_WHERE
+};
+
+struct kag_match;
+
+/* No predicate yet: every record matches.  Never NULL. */
+struct kag_match *kag_match_new(void);
+/*
+ * Add a predicate (arg is copied).  0, or -1 when arg is not valid for
+ * it, with kag_match_errmsg() saying why: "not PATH=VALUE", "empty path
+ * part", "not a timestamp", "not working or persistent", "not memory,
+ * node, edge or hyperedge".  Add them all before the first record.
+ */
+int kag_match_add(struct kag_match *m, enum kag_match_what what,
+    const char *arg);
+/* Turn the verdict of the predicates round (kag-filter -v).  Call it
+ * before the first record. */
+void kag_match_invert(struct kag_match *m);
+/* Why the last kag_match_add() failed; "" if it did not. */
+const char *kag_match_errmsg(const struct kag_match *m);
+/*
+ * Whether record r, the next of the input, is kept: 1 or 0.  Headers and
+ * trailers are always kept.  Remembers the nodes that pass the node
+ * predicates (after kag_match_invert(), whatever KAG_MATCH_TYPE says),
+ * for the edges and hyperedges after them.
+ */
+int kag_match_record(struct kag_match *m, const struct kag_record *r);
+/*
+ * Whether kag_match_skip() can turn lines away for m.  Only when not
+ * inverted: when types are asked for and memory is not one of them, or
+ * when the values of a USER_ID, AGENT_NAME, SCOPE or KEY predicate are
+ * found as quoted text in every line that holds them (no '"', '\\', '/'
+ * or control character; keys without '*', '?', '['; no "default_user"
+ * among the owners, no "" among the agents).
+ */
+int kag_match_fast(const struct kag_match *m);
+/*
+ * A kag_skip_fn with m as its ctx: nonzero when a memory line cannot
+ * match because it holds none of one predicate's values as a quoted
+ * string (with quotes, by kag_find) and no \u escape that could spell
+ * one; 0 when it may, or when kag_match_fast(m) is 0.  It only reads m,
+ * so it may run on the input's worker thread.
+ */
+int kag_match_skip(void *m, const char *line, size_t len);
+void kag_match_free(struct kag_match *m); /* accepts NULL */
 
 #endif
