@@ -80,7 +80,9 @@ const char *kag_progname(void);
  * last line may lack its LF.  Lines have no length limit.  A gzip input
  * that ends inside a member, fails its CRC or length check, or holds
  * damaged data is an error, never a short read; bytes after the last
- * member that are not a gzip header are an error too.
+ * member that are not a gzip header are an error too.  gzip from a
+ * regular file is inflated ahead in a second thread, which blocks all
+ * signals.
  */
 struct kag_reader;
 

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,7 +264,8 @@ static void
 startworker(struct kag_reader *r)
 {
 	struct stat st;
-	int i;
+	sigset_t all, old;
+	int i, rc;
 
 	if (fstat(r->fd, &st) == -1 || !S_ISREG(st.st_mode))
 		return;
@@ -272,7 +274,12 @@ startworker(struct kag_reader *r)
 		r->ch[i].p = kag_xmalloc(r->chsize);
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cv, NULL);
-	if (pthread_create(&r->thread, NULL, work, r) == 0) {
+	/* signals stay with the caller's threads: the worker blocks them */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&r->thread, NULL, work, r);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc == 0) {
 		r->threaded = 1;
 		return;
 	}
@@ -360,9 +367,9 @@ sniff(struct kag_reader *r)
 }
 
 /*
- * Make room after the unfinished line and add bytes: the count (> 0,
- * or 0 once when sniffing ends), 0 at a clean end of input, -1 on error.
- * The buffer grows only when the unfinished line fills it.
+ * Make room after the unfinished line and add bytes: the count (> 0),
+ * 0 at a clean end of input, -1 on error.  The buffer grows only when
+ * the unfinished line fills it.
  */
 static ssize_t
 more(struct kag_reader *r)

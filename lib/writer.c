@@ -71,13 +71,17 @@ writeall(struct kag_writer *w, const void *p, size_t n)
 	return 0;
 }
 
-/* Compress p[0..n) (with flush as deflate() takes it) and write out each
- * full output buffer, or everything when finishing. */
+/*
+ * Compress p[0..n) (with flush as deflate() takes it), writing out each
+ * buffer deflate fills, and everything when finishing.  deflate() is
+ * called again after it fills the buffer, until all it has produced is
+ * in zbuf.
+ */
 static int
 zwrite(struct kag_writer *w, const void *p, size_t n, int flush)
 {
-	int rc;
 	uInt chunk;
+	int rc, full, f;
 
 	do {
 		chunk = n > UINT_MAX ? UINT_MAX : (uInt)n;
@@ -85,20 +89,23 @@ zwrite(struct kag_writer *w, const void *p, size_t n, int flush)
 		w->zs.avail_in = chunk;
 		p = (const char *)p + chunk;
 		n -= chunk;
-		do {
-			rc = deflate(&w->zs, n > 0 ? Z_NO_FLUSH : flush);
+		f = n > 0 ? Z_NO_FLUSH : flush;
+		for (;;) {
+			rc = deflate(&w->zs, f);
 			if (rc == Z_STREAM_ERROR)
 				return fail(w, EINVAL);
-			if (w->zs.avail_out == 0 ||
-			    (flush == Z_FINISH && rc == Z_STREAM_END)) {
+			full = w->zs.avail_out == 0;
+			if (full || rc == Z_STREAM_END) {
 				if (writeall(w, w->zbuf,
 					BUFSIZE - w->zs.avail_out) < 0)
 					return -1;
 				w->zs.next_out = w->zbuf;
 				w->zs.avail_out = BUFSIZE;
 			}
-		} while (w->zs.avail_in > 0 ||
-		    (flush == Z_FINISH && rc != Z_STREAM_END));
+			if (f == Z_FINISH ? rc == Z_STREAM_END
+					  : (w->zs.avail_in == 0 && !full))
+				break;
+		}
 	} while (n > 0);
 	return 0;
 }
@@ -190,9 +197,7 @@ kag_writer_flush(struct kag_writer *w)
 	if (w->err)
 		return fail(w, w->err);
 	w->len = 0;
-	if (n == 0)
-		return 0;
-	if (emit(w, w->buf, n) < 0)
+	if (n > 0 && emit(w, w->buf, n) < 0)
 		return -1;
 	if (w->gzip && w->zs.avail_out < BUFSIZE) {
 		if (writeall(w, w->zbuf, BUFSIZE - w->zs.avail_out) < 0)

@@ -520,6 +520,38 @@ test_longline(void)
 	kag_buf_release(&z);
 }
 
+/* Close a reader in the middle of a large gzip file, where a worker
+ * thread may be inflating ahead. */
+static void
+test_early_close(const char *g, size_t gn)
+{
+	struct kag_buf a = KAG_BUF_INIT, z = KAG_BUF_INIT;
+	struct kag_reader *r;
+	const char *s;
+	size_t n, bs;
+	int i, good = 1;
+
+	for (i = 0; i < 20000; i++) {
+		kag_buf_add(&a, g, gn);
+		kag_buf_add(&a, "\n", 1);
+	}
+	gz(&z, a.buf, a.len, 6, NULL);
+	writefile(scratch, z.buf, z.len);
+	for (bs = 0; bs <= 7; bs += 7) {
+		r = kag_reader_open(scratch);
+		if (bs > 0)
+			kag_reader_set_bufsize(r, bs);
+		for (i = 0; i < 5; i++)
+			if (kag_reader_getline(r, &s, &n) != 1 ||
+			    n != golden[i].n || memcmp(s, golden[i].s, n) != 0)
+				good = 0;
+		kag_reader_close(r);
+	}
+	ok(good, "closed after 5 lines of a %zu byte gzip file", a.len);
+	kag_buf_release(&a);
+	kag_buf_release(&z);
+}
+
 /* A child writes p[0..n) into a pipe, one byte per write(2), pausing
  * between them when slow. */
 static pid_t
@@ -529,6 +561,7 @@ feeder(const char *p, size_t n, int *rfd, int slow)
 	pid_t pid;
 	size_t i;
 
+	fflush(stdout); /* the child must not print the TAP output again */
 	if (pipe(fd) == -1 || (pid = fork()) == -1)
 		exit(2);
 	if (pid == 0) {
@@ -679,6 +712,7 @@ main(int argc, char **argv)
 	test_golden(g, gn);
 	test_damage(g, gn);
 	test_longline();
+	test_early_close(g, gn);
 	test_stdin(g, gn);
 	test_open();
 

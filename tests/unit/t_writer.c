@@ -231,6 +231,75 @@ test_small(void)
 	kag_buf_release(&got);
 }
 
+/* Inflate what there is of a gzip stream that may be unfinished. */
+static void
+gunzip_part(const char *p, size_t n, struct kag_buf *out)
+{
+	z_stream zs;
+	char tmp[65536];
+	int rc;
+
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, 15 + 16) != Z_OK)
+		exit(2);
+	zs.next_in = (Bytef *)(uintptr_t)p;
+	zs.avail_in = (uInt)n;
+	do {
+		zs.next_out = (Bytef *)tmp;
+		zs.avail_out = sizeof(tmp);
+		rc = inflate(&zs, Z_NO_FLUSH);
+		kag_buf_add(out, tmp, sizeof(tmp) - zs.avail_out);
+	} while (rc == Z_OK && zs.avail_out == 0);
+	inflateEnd(&zs);
+}
+
+/*
+ * After a flush, what deflate has produced is on disk: all the input but
+ * deflate's current block (some KiB of these letters) can be inflated
+ * from it, even after a write that went past the buffer.
+ */
+static void
+test_gzflush(void)
+{
+	struct kag_buf want = KAG_BUF_INIT, got = KAG_BUF_INIT,
+		       b = KAG_BUF_INIT;
+	struct kag_writer *w;
+	char *p;
+	size_t n;
+	unsigned i;
+	int fd;
+
+	for (i = 1; want.len < 3000000; i++)
+		if (i % 97 != 0) {
+			mkline(&b, i);
+			kag_buf_add(&want, b.buf, b.len);
+			kag_buf_add(&want, "\n", 1);
+		}
+	fd = open(scratch, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	w = kag_writer_open(fd, 1);
+	ok(kag_writer_write(w, want.buf, want.len) == 0 &&
+		kag_writer_flush(w) == 0,
+	    "gzip: %zu bytes in one write, flushed", want.len);
+	p = slurp(scratch, &n);
+	gunzip_part(p, n, &got);
+	free(p);
+	ok(got.len <= want.len && got.len + 65536 >= want.len &&
+		memcmp(got.buf, want.buf, got.len) == 0,
+	    "gzip: after the flush, %zu of %zu bytes can be inflated", got.len,
+	    want.len);
+	ok(kag_writer_close(w) == 0, "gzip: closed");
+	close(fd);
+	p = slurp(scratch, &n);
+	kag_buf_reset(&got);
+	ok(gunzip(p, n, &got) == 0 && got.len == want.len &&
+		memcmp(got.buf, want.buf, got.len) == 0,
+	    "gzip: after close, all of it");
+	free(p);
+	kag_buf_release(&want);
+	kag_buf_release(&got);
+	kag_buf_release(&b);
+}
+
 static void
 test_full(void)
 {
@@ -314,6 +383,7 @@ test_interrupted(void)
 	pid_t pid;
 
 	for (gzip = 0; gzip <= 1; gzip++) {
+		fflush(stdout); /* the child must not print it again */
 		if (pipe(fd) == -1 || (pid = fork()) == -1)
 			exit(2);
 		if (pid == 0) {
@@ -366,6 +436,7 @@ main(void)
 
 	test_roundtrip();
 	test_small();
+	test_gzflush();
 	test_full();
 	test_pipe();
 	test_interrupted();
