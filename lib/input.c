@@ -25,11 +25,11 @@ struct kag_input {
 	int started;
 
 	/* The segment being read. */
-	int open;	   /* a segment is open (a header or a record seen) */
-	int headed;	   /* it began with a header */
-	int bare;	   /* the last record returned began a bare segment */
-	uintmax_t hline;   /* the header's line */
-	char *hfile;	   /* the header's file */
+	int open;	 /* a segment is open (a header or a record seen) */
+	int headed;	 /* it began with a header */
+	int bare;	 /* the last record returned began a bare segment */
+	uintmax_t hline; /* the header's line */
+	char *hfile;	 /* the header's file */
 	struct kag_counts counts;
 
 	/* A directory operand. */
@@ -63,8 +63,8 @@ report(struct kag_input *in, const char *file, uintmax_t line,
 static void
 error_here(struct kag_input *in, const char *msg)
 {
-	report(in, kag_reader_name(in->r), kag_input_lineno(in), KAG_ERROR,
-	    msg);
+	report(
+	    in, kag_reader_name(in->r), kag_input_lineno(in), KAG_ERROR, msg);
 }
 
 static char *
@@ -126,22 +126,25 @@ read_dir_metadata(struct kag_input *in)
 	v[2] = &in->want.edges;
 	t = kag_json_find_key(j, 0, "stats", 5);
 	for (i = 0; i < 3; i++) {
-		int k = t < 0 ? -1 : kag_json_find_key(j, t, names[i],
-		    strlen(names[i]));
+		int k = t < 0
+		    ? -1
+		    : kag_json_find_key(j, t, names[i], strlen(names[i]));
 		const char *s;
 		char *end;
 
 		if (k < 0 || j->tok[k].type != KAG_TOK_PRIMITIVE) {
-			kag_buf_addf(&in->err, "missing count 'stats.%s'",
-			    names[i]);
+			kag_buf_addf(
+			    &in->err, "missing count 'stats.%s'", names[i]);
 			goto out;
 		}
 		s = j->text + j->tok[k].start;
 		errno = 0;
 		*v[i] = strtoumax(s, &end, 10);
 		if (errno != 0 || *s == '-' || end != j->text + j->tok[k].end) {
-			kag_buf_addf(&in->err, "count 'stats.%s' is not a "
-					       "whole number", names[i]);
+			kag_buf_addf(&in->err,
+			    "count 'stats.%s' is not a "
+			    "whole number",
+			    names[i]);
 			goto out;
 		}
 	}
@@ -341,8 +344,8 @@ check_dir_version(struct kag_input *in)
 	unsigned long major, minor;
 
 	if (in->err.len == 0 &&
-	    kag_version_parse(in->version, strlen(in->version), &major,
-		&minor) == 0 &&
+	    kag_version_parse(
+		in->version, strlen(in->version), &major, &minor) == 0 &&
 	    major == KAG_FORMAT_MAJOR)
 		return 0;
 	if (in->err.len == 0)
@@ -381,8 +384,8 @@ kag_input_next(struct kag_input *in, struct kag_record *rec)
 		if (rc == 0 && in->dir != NULL && in->stage < DIR_GRAPH) {
 			in->stage++;
 			if (open_dir_file(in) < 0) {
-				report(in, in->dir, 0, KAG_ERROR,
-				    strerror(errno));
+				report(
+				    in, in->dir, 0, KAG_ERROR, strerror(errno));
 				in->status = KAG_EXIT_TROUBLE;
 				in->state = FAILED;
 				return -1;

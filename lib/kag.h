@@ -5,17 +5,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KAG_VERSION "0.1.0"
+#define KAG_VERSION	   "0.1.0"
 #define KAG_FORMAT_VERSION "1.0"
-#define KAG_FORMAT_MAJOR 1
+#define KAG_FORMAT_MAJOR   1
 
 /*
  * Exit statuses shared by every program: 0 success, 1 data problems
  * (records rejected, input invalid, a node not found), 2 trouble (usage,
  * I/O, SQLite, out of memory).
  */
-#define KAG_EXIT_OK 0
-#define KAG_EXIT_DATA 1
+#define KAG_EXIT_OK	 0
+#define KAG_EXIT_DATA	 1
 #define KAG_EXIT_TROUBLE 2
 
 /* ---------------------------------------------------------------------
@@ -44,7 +44,10 @@ struct kag_buf {
 	size_t len;
 	size_t alloc;
 };
-#define KAG_BUF_INIT { NULL, 0, 0 }
+#define KAG_BUF_INIT                                                           \
+	{                                                                      \
+		NULL, 0, 0                                                     \
+	}
 
 /* Make room for extra more bytes (plus the terminating NUL). */
 void kag_buf_grow(struct kag_buf *b, size_t extra);
@@ -158,17 +161,17 @@ enum kag_tok_type {
 };
 
 /* kag_tok.flags */
-#define KAG_TOKF_ESCAPED 0x01	/* a string with backslash escapes */
+#define KAG_TOKF_ESCAPED   0x01 /* a string with backslash escapes */
 #define KAG_TOKF_NONFINITE 0x02 /* NaN, Infinity or -Infinity */
-#define KAG_TOKF_INSIDE 0x04	/* a container with a NONFINITE token inside */
+#define KAG_TOKF_INSIDE	   0x04 /* a container with a NONFINITE token inside */
 
 struct kag_tok {
 	unsigned char type;  /* enum kag_tok_type */
 	unsigned char flags; /* KAG_TOKF_* */
-	int start;	     /* byte offset of the first byte; strings: after '"' */
-	int end;	     /* byte offset past the last; strings: at the '"' */
-	int size;	     /* object: keys; array: elements; key string: 1 */
-	int next;	     /* index of the first token after this subtree */
+	int start; /* byte offset of the first byte; strings: after '"' */
+	int end;   /* byte offset past the last; strings: at the '"' */
+	int size;  /* object: keys; array: elements; key string: 1 */
+	int next;  /* index of the first token after this subtree */
 };
 
 /* kag_json_parse() flags */
@@ -201,15 +204,14 @@ void kag_json_free(struct kag_json *j); /* accepts NULL */
  * byte column).  Texts longer than INT_MAX bytes are refused.  Nesting
  * depth is limited only by memory (no recursion).
  */
-int kag_json_parse(struct kag_json *j, const char *s, size_t n,
-    unsigned flags);
+int kag_json_parse(struct kag_json *j, const char *s, size_t n, unsigned flags);
 const char *kag_json_errmsg(const struct kag_json *j);
 int kag_json_errcol(const struct kag_json *j);
 
 /* The value token of key in object token obj, or -1 if absent (the first
  * one if the key is duplicated).  Keys compare decoded. */
-int kag_json_find_key(const struct kag_json *j, int obj, const char *key,
-    size_t keylen);
+int kag_json_find_key(
+    const struct kag_json *j, int obj, const char *key, size_t keylen);
 /* Whether string token t decodes to exactly s[0..n). */
 int kag_json_str_eq(const struct kag_json *j, int t, const char *s, size_t n);
 /* The decoded bytes of string token t: *s and *n point into the text when it
@@ -290,29 +292,29 @@ struct kag_record {
  * the line is a record, -1 if not with the reason in err (reset first),
  * e.g. "missing field 'key'".
  */
-int kag_record_parse(struct kag_record *r, struct kag_json *j,
-    const char *line, size_t len, struct kag_buf *err);
+int kag_record_parse(struct kag_record *r, struct kag_json *j, const char *line,
+    size_t len, struct kag_buf *err);
 /* "memory", "node"... */
 const char *kag_type_name(enum kag_type t);
 /* Whether a record's field is a JSON string equal to s[0..n). */
-int kag_record_str_eq(const struct kag_record *r, enum kag_field f,
-    const char *s, size_t n);
+int kag_record_str_eq(
+    const struct kag_record *r, enum kag_field f, const char *s, size_t n);
 /*
  * The owner of a memory record: its "user_id", or "default_user" (the
  * value Kagura's store gives a row without one) when it has none.  Sets
  * *s and *n to the raw text when the string has no escapes, else decodes into
  * tmp and points there.
  */
-void kag_record_user_id(const struct kag_record *r, struct kag_buf *tmp,
-    const char **s, size_t *n);
+void kag_record_user_id(
+    const struct kag_record *r, struct kag_buf *tmp, const char **s, size_t *n);
 /* Parse a format_version "MAJOR.MINOR" (digits only): 0, or -1 if s[0..n)
  * is not one. */
-int kag_version_parse(const char *s, size_t n, unsigned long *major,
-    unsigned long *minor);
+int kag_version_parse(
+    const char *s, size_t n, unsigned long *major, unsigned long *minor);
 /* The major and minor of a header's format_version (checked by
  * kag_record_parse). */
-void kag_record_version(const struct kag_record *r, unsigned long *major,
-    unsigned long *minor);
+void kag_record_version(
+    const struct kag_record *r, unsigned long *major, unsigned long *minor);
 
 /* Counts of a segment's records, as a trailer's "stats" holds them. */
 struct kag_counts {
@@ -327,13 +329,12 @@ void kag_counts_add(struct kag_counts *c, enum kag_type t);
  * a non-negative integer (kag_record_parse already checked that). */
 int kag_counts_read(const struct kag_record *end, struct kag_counts *c);
 /* Append the trailer line (no LF): {"type":"end","stats":{...}}. */
-void kag_counts_format_trailer(const struct kag_counts *c,
-    struct kag_buf *out);
+void kag_counts_format_trailer(const struct kag_counts *c, struct kag_buf *out);
 /* Append a header line (no LF) naming generator ("kag-filter 0.1.0"), with
  * "exported_at" from $SOURCE_DATE_EPOCH or the clock when exported_at is
  * nonzero. */
-void kag_format_header(struct kag_buf *out, const char *generator,
-    int exported_at);
+void
+kag_format_header(struct kag_buf *out, const char *generator, int exported_at);
 
 /* ---------------------------------------------------------------------
  * parser.c: lines of a reader parsed into records ahead of the caller
@@ -354,8 +355,8 @@ void kag_format_header(struct kag_buf *out, const char *generator,
 typedef int kag_skip_fn(void *ctx, const char *line, size_t len);
 
 enum kag_parsed_what {
-	KAG_PARSED_RECORD,  /* rec holds the record */
-	KAG_PARSED_BAD,	    /* err says why the line is not a record */
+	KAG_PARSED_RECORD, /* rec holds the record */
+	KAG_PARSED_BAD,	   /* err says why the line is not a record */
 	KAG_PARSED_SKIPPED /* a memory line the skip hook turned away */
 };
 
@@ -380,8 +381,8 @@ void kag_parser_set_reader(struct kag_parser *p, struct kag_reader *r);
  * a system error or 0 for damaged input, and kag_reader_errmsg() says
  * what happened.
  */
-int kag_parser_next(struct kag_parser *p, const struct kag_parsed **out,
-    int *syserr);
+int kag_parser_next(
+    struct kag_parser *p, const struct kag_parsed **out, int *syserr);
 /* Stop the worker and free everything.  Accepts NULL. */
 void kag_parser_free(struct kag_parser *p);
 
@@ -391,13 +392,12 @@ void kag_parser_free(struct kag_parser *p);
 enum kag_severity { KAG_WARNING = 1, KAG_ERROR = 2 };
 
 struct kag_diag {
-	const char *file;  /* "<stdin>", a path, "DIR/memories.jsonl" */
-	uintmax_t line;	   /* 1-based; 0 when about the file as a whole */
+	const char *file; /* "<stdin>", a path, "DIR/memories.jsonl" */
+	uintmax_t line;	  /* 1-based; 0 when about the file as a whole */
 	enum kag_severity severity;
 	const char *msg; /* lowercase, no final period, values in '' */
 };
 typedef void kag_diag_fn(void *ctx, const struct kag_diag *d);
-
 
 struct kag_input;
 
@@ -411,8 +411,8 @@ struct kag_input;
  * may be NULL).  Returns NULL with errno set when it cannot be opened (a
  * directory without metadata.json: ENOENT).
  */
-struct kag_input *kag_input_open(const char *operand, kag_diag_fn *diag,
-    void *ctx);
+struct kag_input *
+kag_input_open(const char *operand, kag_diag_fn *diag, void *ctx);
 /* Install a skip hook (see parser.c): the memory lines it turns away are
  * counted for their segment's trailer, not parsed, not returned.  Call
  * before the first kag_input_next(). */
@@ -612,8 +612,8 @@ void kag_progress_free(struct kag_progress *p);
  * in "metadata".  Sets *s and *n as kag_record_user_id() does and returns
  * 0; -1 when the record is a node without any, or neither memory nor node.
  */
-int kag_record_owner(const struct kag_record *r, struct kag_buf *tmp,
-    const char **s, size_t *n);
+int kag_record_owner(
+    const struct kag_record *r, struct kag_buf *tmp, const char **s, size_t *n);
 /* The token of the "user_id" string kag_record_owner() took (where a new
  * owner goes), or -1 when there is none: a memory without "user_id" (of
  * "default_user"), a node without an owner, any other type. */
@@ -641,8 +641,8 @@ int kag_json_path(const struct kag_json *j, int t, const char *path, size_t n);
  * true, false or null when its JSON text is exactly s[0..n) (0.9 is not
  * 0.90, 1e2 is not 100).  Objects and arrays never equal one.
  */
-int kag_json_scalar_eq(const struct kag_json *j, int t, const char *s,
-    size_t n);
+int
+kag_json_scalar_eq(const struct kag_json *j, int t, const char *s, size_t n);
 /*
  * The first occurrence of needle[0..m) in hay[0..n), or NULL: memmem(3),
  * faster on the short needles of a selection (a user id in a line).  An
@@ -714,8 +714,8 @@ struct kag_match *kag_match_new(void);
  * part", "not a timestamp", "not working or persistent", "not memory,
  * node, edge or hyperedge".  Add them all before the first record.
  */
-int kag_match_add(struct kag_match *m, enum kag_match_what what,
-    const char *arg);
+int
+kag_match_add(struct kag_match *m, enum kag_match_what what, const char *arg);
 /* Turn the verdict of the predicates round (kag-filter -v).  Call it
  * before the first record. */
 void kag_match_invert(struct kag_match *m);

@@ -15,10 +15,10 @@
  * behind the current one; when the caller reaches a batch that is not
  * parsed yet it helps, taking small runs of lines from the same counter.
  */
-#define NBATCH 3
+#define NBATCH	    3
 #define BATCH_LINES 256
 #define BATCH_BYTES (256 * 1024)
-#define RUN 16 /* lines a thread takes at a time */
+#define RUN	    16 /* lines a thread takes at a time */
 
 struct slot {
 	size_t off;
@@ -86,7 +86,7 @@ memory_prefix(const char *line, size_t len)
 	static const char python[] = "{\"type\": \"memory\", ";
 
 	return (len > sizeof(compact) &&
-		       memcmp(line, compact, sizeof(compact) - 1) == 0) ||
+		   memcmp(line, compact, sizeof(compact) - 1) == 0) ||
 	    (len > sizeof(python) &&
 		memcmp(line, python, sizeof(python) - 1) == 0);
 }
@@ -107,8 +107,8 @@ parse_run(struct kag_parser *p, struct batch *b, int from, int to)
 		if (p->skip != NULL && memory_prefix(line, len) &&
 		    p->skip(p->skipctx, line, len)) {
 			s->out.what = KAG_PARSED_SKIPPED;
-		} else if (kag_record_parse(&s->out.rec, s->json, line, len,
-			       &s->err) < 0) {
+		} else if (kag_record_parse(
+			       &s->out.rec, s->json, line, len, &s->err) < 0) {
 			s->out.what = KAG_PARSED_BAD;
 			s->out.err = s->err.buf;
 		} else {
@@ -189,8 +189,8 @@ fill(struct kag_parser *p, struct batch *b)
 		}
 		if (b->nslot == b->alloc) {
 			b->alloc = b->alloc ? 2 * b->alloc : 32;
-			b->slot = kag_xrealloc(b->slot,
-			    (size_t)b->alloc * sizeof(*b->slot));
+			b->slot = kag_xrealloc(
+			    b->slot, (size_t)b->alloc * sizeof(*b->slot));
 			memset(b->slot + b->nslot, 0,
 			    (size_t)(b->alloc - b->nslot) * sizeof(*b->slot));
 		}
@@ -226,8 +226,8 @@ refill(struct kag_parser *p)
 }
 
 int
-kag_parser_next(struct kag_parser *p, const struct kag_parsed **out,
-    int *syserr)
+kag_parser_next(
+    struct kag_parser *p, const struct kag_parsed **out, int *syserr)
 {
 	struct batch *b;
 

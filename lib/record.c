@@ -7,7 +7,10 @@
 /* HyperMemory spellings, resolved once the record's type is known. */
 enum { F_SOURCE = KAG_F_COUNT, F_TARGET, F_NSLOTS };
 
-#define F(name, field) { name, sizeof(name) - 1, field }
+#define F(name, field)                                                         \
+	{                                                                      \
+		name, sizeof(name) - 1, field                                  \
+	}
 static const struct {
 	const char *name;
 	size_t len;
@@ -41,11 +44,20 @@ static const struct {
 };
 
 static const char *typenames[] = {
-	NULL, "metadata", "memory", "node", "edge", "hyperedge", "end",
+	NULL,
+	"metadata",
+	"memory",
+	"node",
+	"edge",
+	"hyperedge",
+	"end",
 };
 
 static const char *countnames[] = {
-	"memories", "graph_nodes", "graph_edges", "hyperedges",
+	"memories",
+	"graph_nodes",
+	"graph_edges",
+	"hyperedges",
 };
 
 const char *
@@ -129,8 +141,8 @@ read_count(const struct kag_json *j, int t, uintmax_t *v)
 
 /* "MAJOR.MINOR", each a run of digits that fits an unsigned long. */
 int
-kag_version_parse(const char *s, size_t n, unsigned long *major,
-    unsigned long *minor)
+kag_version_parse(
+    const char *s, size_t n, unsigned long *major, unsigned long *minor)
 {
 	unsigned long *v = major;
 	size_t i, digits = 0;
@@ -288,7 +300,8 @@ check_edge(struct kag_record *r, int *slot, struct kag_buf *err)
 	    want(r, KAG_F_ID, KAG_TOK_STRING, 0, "a string", err) < 0 ||
 	    want(r, KAG_F_DATA, KAG_TOK_OBJECT, 1, "an object", err) < 0)
 		return -1;
-	if (r->f[KAG_F_WEIGHT] >= 0 && !is_number(r->json, r->f[KAG_F_WEIGHT])) {
+	if (r->f[KAG_F_WEIGHT] >= 0 &&
+	    !is_number(r->json, r->f[KAG_F_WEIGHT])) {
 		kag_buf_adds(err, "field 'weight' is not a number");
 		return -1;
 	}
@@ -332,9 +345,10 @@ check_end(struct kag_record *r, struct kag_buf *err)
 	if (need(r, KAG_F_STATS, KAG_TOK_OBJECT, "an object", err) < 0)
 		return -1;
 	if (kag_counts_read(r, &c) < 0) {
-		kag_buf_adds(err, "trailer stats need 'memories', "
-				  "'graph_nodes', 'graph_edges' and "
-				  "'hyperedges' as counts");
+		kag_buf_adds(err,
+		    "trailer stats need 'memories', "
+		    "'graph_nodes', 'graph_edges' and "
+		    "'hyperedges' as counts");
 		return -1;
 	}
 	return 0;
@@ -376,8 +390,9 @@ kag_record_parse(struct kag_record *r, struct kag_json *j, const char *line,
 		if ((j->tok[i + 1].flags &
 			(KAG_TOKF_NONFINITE | KAG_TOKF_INSIDE)) &&
 		    f != KAG_F_VALUE && f != KAG_F_METADATA) {
-			kag_buf_addf(err, "NaN or Infinity outside 'value' "
-					  "and 'metadata'");
+			kag_buf_addf(err,
+			    "NaN or Infinity outside 'value' "
+			    "and 'metadata'");
 			goto out;
 		}
 	}
@@ -438,16 +453,16 @@ out:
 }
 
 int
-kag_record_str_eq(const struct kag_record *r, enum kag_field f, const char *s,
-    size_t n)
+kag_record_str_eq(
+    const struct kag_record *r, enum kag_field f, const char *s, size_t n)
 {
 	return r->f[f] >= 0 && r->json->tok[r->f[f]].type == KAG_TOK_STRING &&
 	    kag_json_str_eq(r->json, r->f[f], s, n);
 }
 
 void
-kag_record_user_id(const struct kag_record *r, struct kag_buf *tmp,
-    const char **s, size_t *n)
+kag_record_user_id(
+    const struct kag_record *r, struct kag_buf *tmp, const char **s, size_t *n)
 {
 	int t = r->f[KAG_F_USER_ID];
 
@@ -460,8 +475,8 @@ kag_record_user_id(const struct kag_record *r, struct kag_buf *tmp,
 }
 
 void
-kag_record_version(const struct kag_record *r, unsigned long *major,
-    unsigned long *minor)
+kag_record_version(
+    const struct kag_record *r, unsigned long *major, unsigned long *minor)
 {
 	const struct kag_json *j = r->json;
 	int t = r->f[KAG_F_FORMAT_VERSION];
@@ -507,8 +522,8 @@ kag_counts_read(const struct kag_record *end, struct kag_counts *c)
 	if (t < 0 || j->tok[t].type != KAG_TOK_OBJECT)
 		return -1;
 	for (i = 0; i < 4; i++) {
-		k = kag_json_find_key(j, t, countnames[i],
-		    strlen(countnames[i]));
+		k = kag_json_find_key(
+		    j, t, countnames[i], strlen(countnames[i]));
 		if (read_count(j, k, v[i]) < 0)
 			return -1;
 	}
@@ -529,7 +544,9 @@ kag_format_header(struct kag_buf *out, const char *generator, int exported_at)
 {
 	char when[32];
 
-	kag_buf_adds(out, "{\"type\":\"metadata\",\"format_version\":\"" KAG_FORMAT_VERSION "\"");
+	kag_buf_adds(out,
+	    "{\"type\":\"metadata\",\"format_version\":\"" KAG_FORMAT_VERSION
+	    "\"");
 	if (exported_at) {
 		kag_time_format(kag_time_now(), when, sizeof(when));
 		kag_buf_addf(out, ",\"exported_at\":\"%s\"", when);

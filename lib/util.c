@@ -157,7 +157,8 @@ kag_buf_add_json_string(struct kag_buf *b, const char *p, size_t n)
 	kag_buf_addc(b, '"');
 	for (i = 0; i < n; i = run) {
 		for (run = i; run < n && s[run] >= 0x20 && s[run] != '"' &&
-		     s[run] != '\\'; run++)
+		     s[run] != '\\';
+		     run++)
 			;
 		kag_buf_add(b, s + i, run - i);
 		if (run == n)
