@@ -30,6 +30,9 @@ void *kag_xrealloc(void *p, size_t n);
 char *kag_xstrdup(const char *s);
 /* A NUL-terminated copy of p[0..n). */
 char *kag_xmemdup(const void *p, size_t n);
+/* zlib's zalloc and zfree (z_stream), over the allocators above. */
+void *kag_zalloc(void *opaque, unsigned items, unsigned size);
+void kag_zfree(void *opaque, void *p);
 
 /*
  * struct kag_buf: a growable byte buffer, git's strbuf in small.

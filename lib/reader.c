@@ -86,20 +86,6 @@ struct kag_reader {
 	size_t coff; /* how much of it is */
 };
 
-static voidpf
-zalloc(voidpf opaque, uInt items, uInt size)
-{
-	(void)opaque;
-	return kag_xcalloc(items, size);
-}
-
-static void
-zfree(voidpf opaque, voidpf p)
-{
-	(void)opaque;
-	free(p);
-}
-
 /*
  * Note an error (errno err, 0 for damaged input); always -1.  It becomes
  * the reader's message when getline reports it, not before: the worker
@@ -354,8 +340,8 @@ sniff(struct kag_reader *r)
 	r->inalloc = r->rdsize + 1;
 	r->in = kag_xmalloc(r->inalloc);
 	memcpy(r->in, r->buf, r->end);
-	r->zs.zalloc = zalloc;
-	r->zs.zfree = zfree;
+	r->zs.zalloc = kag_zalloc;
+	r->zs.zfree = kag_zfree;
 	r->zs.next_in = r->in;
 	r->zs.avail_in = (uInt)r->end;
 	r->end = 0;

@@ -210,6 +210,16 @@ check_times(const struct kag_record *r, struct kag_buf *err)
 	return 0;
 }
 
+/* The owner fields and the timestamps, which headers and memories share. */
+static int
+check_owner(const struct kag_record *r, struct kag_buf *err)
+{
+	if (want(r, KAG_F_USER_ID, KAG_TOK_STRING, 0, "a string", err) < 0 ||
+	    want(r, KAG_F_AGENT_NAME, KAG_TOK_STRING, 1, "a string", err) < 0)
+		return -1;
+	return check_times(r, err);
+}
+
 static int
 check_metadata(struct kag_record *r, struct kag_buf *err)
 {
@@ -227,10 +237,7 @@ check_metadata(struct kag_record *r, struct kag_buf *err)
 		    j->tok[t].end - j->tok[t].start, j->text + j->tok[t].start);
 		return -1;
 	}
-	if (want(r, KAG_F_USER_ID, KAG_TOK_STRING, 0, "a string", err) < 0 ||
-	    want(r, KAG_F_AGENT_NAME, KAG_TOK_STRING, 1, "a string", err) < 0)
-		return -1;
-	return check_times(r, err);
+	return check_owner(r, err);
 }
 
 static int
@@ -254,10 +261,7 @@ check_memory(struct kag_record *r, struct kag_buf *err)
 		kag_buf_adds(err, "missing field 'value'");
 		return -1;
 	}
-	if (want(r, KAG_F_USER_ID, KAG_TOK_STRING, 0, "a string", err) < 0 ||
-	    want(r, KAG_F_AGENT_NAME, KAG_TOK_STRING, 1, "a string", err) < 0)
-		return -1;
-	return check_times(r, err);
+	return check_owner(r, err);
 }
 
 static int

@@ -62,6 +62,20 @@ kag_xrealloc(void *p, size_t n)
 	return p;
 }
 
+void *
+kag_zalloc(void *opaque, unsigned items, unsigned size)
+{
+	(void)opaque;
+	return kag_xcalloc(items, size);
+}
+
+void
+kag_zfree(void *opaque, void *p)
+{
+	(void)opaque;
+	free(p);
+}
+
 char *
 kag_xstrdup(const char *s)
 {

@@ -27,20 +27,6 @@ struct kag_writer {
 	z_stream zs;
 };
 
-static voidpf
-zalloc(voidpf opaque, uInt items, uInt size)
-{
-	(void)opaque;
-	return kag_xcalloc(items, size);
-}
-
-static void
-zfree(voidpf opaque, voidpf p)
-{
-	(void)opaque;
-	free(p);
-}
-
 static int
 fail(struct kag_writer *w, int err)
 {
@@ -129,8 +115,8 @@ kag_writer_open(int fd, int gzip)
 	if (gzip) {
 		w->gzip = 1;
 		w->zbuf = kag_xmalloc(BUFSIZE);
-		w->zs.zalloc = zalloc;
-		w->zs.zfree = zfree;
+		w->zs.zalloc = kag_zalloc;
+		w->zs.zfree = kag_zfree;
 		if (deflateInit2(&w->zs, 6, Z_DEFLATED, 15 + 16, 8,
 			Z_DEFAULT_STRATEGY) != Z_OK) {
 			free(w->zbuf);
