@@ -22,7 +22,7 @@ PROGS = bin/kag-verify bin/kag-filter
 LIBOBJ = lib/util.o lib/reader.o lib/writer.o lib/json.o lib/jsonread.o \
 	lib/record.o lib/parser.o \
 	lib/input.o lib/set.o lib/time.o lib/glob.o lib/check.o lib/progress.o \
-	lib/match.o
+	lib/match.o lib/store.o
 UNITS = tests/unit/t_util tests/unit/t_reader tests/unit/t_writer \
 	tests/unit/t_json tests/unit/t_record tests/unit/t_misc tests/unit/t_check \
 	tests/unit/t_match

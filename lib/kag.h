@@ -447,6 +447,71 @@ const char *kag_input_dir_version(const struct kag_input *in);
 void kag_input_close(struct kag_input *in);
 
 /* ---------------------------------------------------------------------
+ * store.c: the SQLite store
+ *
+ * One SQLite file: Kagura's "memories" table (persistent memory), left in
+ * Kagura's shape and addressed by column name, and tables of kag's own,
+ * prefixed kag_: kag_meta (the schema version), kag_working (working
+ * memory), kag_memory_extra (fields of persistent memories that Kagura
+ * has no column for), kag_nodes, kag_edges, kag_hyperedges and
+ * kag_hyperedge_members.  String fields are stored decoded; JSON-valued
+ * ones (value, data, content, metadata, weight, directed, extra) as JSON
+ * text.  See store.c for the DDL.
+ */
+#define KAG_STORE_SCHEMA     "1"
+#define KAG_STORE_TIMEOUT_MS 60000 /* how long a busy store is waited for */
+
+struct kag_store;
+struct sqlite3;
+
+/*
+ * The store's path, appended to out: path when it is not NULL or empty,
+ * else $KAG_DB, else $KAGURA_DATA_DIR/memory.db, else
+ * $XDG_DATA_HOME/kagura/memory.db, else $HOME/.local/share/kagura/
+ * memory.db.  -1 when none of them is set.
+ */
+int kag_store_path(const char *path, struct kag_buf *out);
+
+#define KAG_STORE_WRITE 0x01 /* read-write; the file is created if missing */
+/*
+ * Open the store at path, read-only unless KAG_STORE_WRITE.  A busy
+ * store (another writer) is waited for up to timeout_ms at each
+ * statement.  NULL with the reason appended to err when the file cannot
+ * be opened or is not a database.
+ */
+struct kag_store *kag_store_open(
+    const char *path, unsigned flags, int timeout_ms, struct kag_buf *err);
+/* The connection, for the modules that run queries of their own. */
+struct sqlite3 *kag_store_db(struct kag_store *s);
+/* What the last failing call said, "" if nothing failed. */
+const char *kag_store_errmsg(const struct kag_store *s);
+/* Run SQL without results; 0 or -1 (kag_store_errmsg). */
+int kag_store_exec(struct kag_store *s, const char *sql);
+/*
+ * Begin the one transaction: for a writer BEGIN IMMEDIATE (waiting for
+ * other writers); for a reader a read transaction that has already read,
+ * so that every later query sees the same snapshot.
+ */
+int kag_store_begin(struct kag_store *s);
+int kag_store_commit(struct kag_store *s);
+/* Roll back an open transaction, if any. */
+void kag_store_rollback(struct kag_store *s);
+/* 1 if the table (or the table's column) exists, 0 if not, -1 on error. */
+int kag_store_has_table(struct kag_store *s, const char *table);
+int kag_store_has_column(
+    struct kag_store *s, const char *table, const char *column);
+/* Check that the store has Kagura's memories table with the columns kag
+ * uses (id, key, value, user_id, agent_name, created_at, updated_at,
+ * metadata): 0, or -1 with the reason. */
+int kag_store_check(struct kag_store *s);
+/* For a writer, inside its transaction: create Kagura's memories table
+ * with Kagura's own DDL if it is missing, check it, and create the kag_
+ * tables that are missing.  0 or -1. */
+int kag_store_ensure(struct kag_store *s);
+/* Roll back what is open and close.  Accepts NULL. */
+void kag_store_close(struct kag_store *s);
+
+/* ---------------------------------------------------------------------
  * set.c: a set of byte strings (ids, identities)
  *
  * Strings are copied into the set's own arena; memory grows with the
