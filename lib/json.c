@@ -18,28 +18,34 @@
 
 /*
  * jsmn tokenizes, and we check every token and every byte between tokens
- * against the grammar as its tokens come out.  Three things about jsmn
+ * against the grammar as its tokens come out.  Four things about jsmn
  * shape the code:
  *
+ * - Strings are most of the bytes, and jsmn would walk them one byte at a
+ *   time before we check them again.  So jsmn is only given the text
+ *   between strings (each call stops at the next '"'), and each string is
+ *   read once, by us: checked, and its token handed to jsmn as if it had
+ *   made it (the parser's state is plain data).  Between two strings
+ *   there is mostly just a ':' or a ',', which only moves jsmn's parent;
+ *   we do that too, the way jsmn does, rather than call it for one byte.
  * - Closing a bracket walks from the last token up to the innermost open
  *   container, and a call ends with a scan back from the last token to
  *   any open one.  Both grow with the tokens already made, so a long or
  *   deep text is fed in pieces (at most CHUNK bytes and BRACKETS brackets
- *   a call), and between calls jsmn's array is cut down to what it may
- *   still look at: the chain of open containers (and keys) above the
- *   current position, and the last token.  Tokens that have been checked
- *   live on in our own array, so nothing is lost.
+ *   each), and jsmn's array is cut down to what it may still look at:
+ *   the chain of open containers (and keys) above the current position,
+ *   and the last token.  Tokens that have been checked live on in our own
+ *   array, so nothing is lost.
  * - Strict jsmn knows neither NaN nor Infinity, nor a number that ends
- *   the text; a string or number cut by the end of a piece makes it give
- *   up too.  We then read that one element ourselves and hand jsmn the
- *   token as if it had made it (the parser's state is plain data).
+ *   the text or a piece: we then read that one element ourselves and
+ *   hand jsmn its token too.
  * - When jsmn gives up on bad input, we read on from where it stopped to
  *   say precisely what is wrong, and where.
  */
 
-#define SMALL	 1024  /* texts up to this size go to jsmn in one call */
-#define CHUNK	 65536 /* the most bytes of a longer text per call */
-#define BRACKETS 128   /* the most brackets per call */
+#define SMALL	 1024  /* texts up to this size are one piece */
+#define CHUNK	 65536 /* the most bytes of a longer text per piece */
+#define BRACKETS 128   /* the most brackets per piece */
 #define WORDMAX	 40    /* the most bytes of a bad literal quoted back */
 
 /* What the grammar wants next. */
@@ -206,53 +212,76 @@ escape(struct ctx *c, size_t i)
 	    s[i + 3], s[i + 4], s[i + 5]);
 }
 
-/* The length of the UTF-8 sequence at s[i] (a byte >= 0x80), or 0. */
-static int
+/*
+ * The length of the UTF-8 sequence at s[i] (a byte >= 0x80), or 0 if it
+ * is not valid: a stray continuation byte, an overlong form (C0, C1, E0
+ * 80..9F, F0 80..8F), a surrogate (ED A0..BF), past U+10FFFF (F4 90..,
+ * F5..FF) or cut short.  The common two- and three-byte forms come first.
+ */
+static inline int
 utf8len(const unsigned char *s, size_t i, size_t n)
 {
-	unsigned b = s[i], lo = 0x80, hi = 0xbf;
-	int len, k;
+	unsigned b = s[i], c1;
 
-	if (b >= 0xc2 && b <= 0xdf)
-		len = 2;
-	else if (b >= 0xe0 && b <= 0xef)
-		len = 3;
-	else if (b >= 0xf0 && b <= 0xf4)
-		len = 4;
-	else
+	if (b < 0xc2 || n - i < 2 || (s[i + 1] & 0xc0) != 0x80)
 		return 0;
-	if (b == 0xe0)
-		lo = 0xa0; /* overlong */
-	else if (b == 0xed)
-		hi = 0x9f; /* surrogates */
-	else if (b == 0xf0)
-		lo = 0x90; /* overlong */
-	else if (b == 0xf4)
-		hi = 0x8f; /* past U+10FFFF */
-	if ((size_t)len > n - i)
+	if (b < 0xe0)
+		return 2;
+	c1 = s[i + 1];
+	if (n - i < 3 || (s[i + 2] & 0xc0) != 0x80)
 		return 0;
-	if (s[i + 1] < lo || s[i + 1] > hi)
-		return 0;
-	for (k = 2; k < len; k++)
-		if (s[i + k] < 0x80 || s[i + k] > 0xbf)
+	if (b < 0xf0) {
+		if ((b == 0xe0 && c1 < 0xa0) || (b == 0xed && c1 > 0x9f))
 			return 0;
-	return len;
+		return 3;
+	}
+	if (b > 0xf4 || n - i < 4 || (s[i + 3] & 0xc0) != 0x80 ||
+	    (b == 0xf0 && c1 < 0x90) || (b == 0xf4 && c1 > 0x8f))
+		return 0;
+	return 4;
 }
 
 /*
- * Check the string whose opening quote is at s[q], from s[i] on: returns
- * the offset of the closing quote, or -1 after fail().  Sets *esc if it
- * has escapes.
+ * The byte at s[i] in the string whose opening quote is at s[q] is a
+ * backslash, a control byte or not ASCII: returns the offset past the
+ * escape or the run of non-ASCII text there, or -1 after fail().
  */
 static long
-string(struct ctx *c, size_t q, size_t i, int *esc)
+odd(struct ctx *c, size_t q, size_t i, int *esc)
 {
 	const unsigned char *s = c->s;
 	size_t n = c->n;
-	unsigned ch;
 	int k;
 
-	*esc = 0;
+	if (s[i] == '\\') {
+		if (i + 1 >= n)
+			return fail(c, q, "unterminated string");
+		if ((k = escape(c, i)) < 0)
+			return -1;
+		*esc = 1;
+		return (long)i + k;
+	}
+	if (s[i] < 0x20)
+		return fail(c, i, "control character in string");
+	do {
+		if ((k = utf8len(s, i, n)) == 0)
+			return fail(c, i, "invalid UTF-8");
+		i += (size_t)k;
+	} while (i < n && s[i] >= 0x80);
+	return (long)i;
+}
+
+/*
+ * Check the string whose opening quote is at s[q]: returns the offset of
+ * the closing quote, or -1 after fail().  Sets *esc if it has escapes.
+ */
+static inline long
+string(struct ctx *c, size_t q, int *esc)
+{
+	const unsigned char *s = c->s;
+	size_t n = c->n, i = q + 1;
+	long k;
+
 	for (;;) {
 #ifdef __SSE2__
 		const __m128i quote = _mm_set1_epi8('"');
@@ -282,26 +311,11 @@ string(struct ctx *c, size_t q, size_t i, int *esc)
 #ifdef __SSE2__
 	special:
 #endif
-		ch = s[i];
-		if (ch == '"')
+		if (s[i] == '"')
 			return (long)i;
-		if (ch == '\\') {
-			if (i + 1 >= n)
-				return fail(c, q, "unterminated string");
-			if ((k = escape(c, i)) < 0)
-				return -1;
-			*esc = 1;
-			i += (size_t)k;
-		} else if (ch < 0x20) {
-			return fail(c, i, "control character in string");
-		} else {
-			/* A run of non-ASCII text, byte by byte. */
-			do {
-				if ((k = utf8len(s, i, n)) == 0)
-					return fail(c, i, "invalid UTF-8");
-				i += (size_t)k;
-			} while (i < n && s[i] >= 0x80);
-		}
+		if ((k = odd(c, q, i, esc)) < 0)
+			return -1;
+		i = (size_t)k;
 	}
 }
 
@@ -564,64 +578,6 @@ container(struct ctx *c, size_t at, int obj)
 	return 0;
 }
 
-/*
- * The first byte of s[i..end) that is a backslash, a control byte or not
- * ASCII, or end: most strings are only checked here, since jsmn found
- * their end.
- */
-static size_t
-plain(const unsigned char *s, size_t n, size_t i, size_t end)
-{
-#ifdef __SSE2__
-	const __m128i bslash = _mm_set1_epi8('\\');
-	const __m128i space = _mm_set1_epi8(' ');
-
-	for (; i < end && i + 16 <= n; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
-		unsigned bits = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-		    _mm_cmpeq_epi8(v, bslash), _mm_cmplt_epi8(v, space)));
-
-		if (end - i < 16)
-			bits &= (1U << (end - i)) - 1;
-		if (bits != 0)
-			return i + (size_t)__builtin_ctz(bits);
-	}
-#else
-	(void)n;
-#endif
-	for (; i < end; i++)
-		if (s[i] < 0x20 || s[i] >= 0x80 || s[i] == '\\')
-			return i;
-	return end;
-}
-
-/* The string whose opening quote is at s[q] and whose closing one jsmn
- * found at s[end] (0 if it has not): its closing quote is returned. */
-static long
-str(struct ctx *c, size_t q, size_t end)
-{
-	long e = (long)end;
-	size_t i = q + 1;
-	int key, esc = 0, k;
-
-	if ((key = expect(c, q, 1)) < 0)
-		return -1;
-	if (end > q)
-		i = plain(c->s, c->n, i, end);
-	if (i != end && (e = string(c, q, i, &esc)) < 0)
-		return -1;
-	k = emit(
-	    c, KAG_TOK_STRING, esc ? KAG_TOKF_ESCAPED : 0, q + 1, (size_t)e);
-	if (key) {
-		c->j->tok[k].size = 1;
-		c->state = S_COLON;
-	} else {
-		valuedone(c);
-	}
-	c->cur = (size_t)e + 1;
-	return e;
-}
-
 /* The number or literal at s[a..e) (e is where jsmn ended it, or the end
  * of the word when we read it ourselves). */
 static int
@@ -664,7 +620,8 @@ prim(struct ctx *c, size_t a, size_t e)
 	return 0;
 }
 
-/* Check jsmn's new tokens jt[from..to). */
+/* Check jsmn's new tokens jt[from..to): containers, numbers and literals
+ * (it never sees a string). */
 static int
 take(struct ctx *c, int from, int to)
 {
@@ -677,11 +634,6 @@ take(struct ctx *c, int from, int to)
 		if (t[i].start < 0)
 			break; /* jsmn's half-made token before an error */
 		switch (t[i].type) {
-		case JSMN_STRING:
-			if (gap(c, c->cur, a - 1) < 0 ||
-			    str(c, a - 1, (size_t)t[i].end) < 0)
-				return -1;
-			break;
 		case JSMN_PRIMITIVE:
 			if (gap(c, c->cur, a) < 0 ||
 			    prim(c, a, (size_t)t[i].end) < 0)
@@ -699,13 +651,13 @@ take(struct ctx *c, int from, int to)
 
 /*
  * Cut jsmn's array down to the tokens it may look at again: the chain
- * from its current parent (parser.toksuper) up to the root, and the last
- * token (a key waiting for its ':' becomes the parent through it).
- * jt[0..chain) held the chain after the previous cut, each token's parent
- * the one before it.
+ * from its current parent (parser.toksuper) up to the root, and, if keep,
+ * the last token (a key waiting for its ':' becomes the parent through
+ * it).  jt[0..chain) held the chain after the previous cut, each token's
+ * parent the one before it.
  */
 static void
-compact(struct priv *pv)
+compact(struct priv *pv, int keep)
 {
 	jsmntok_t *t = pv->jt;
 	int last = (int)pv->p.toknext - 1, top = pv->p.toksuper;
@@ -731,7 +683,7 @@ compact(struct priv *pv)
 			t[m].parent = m - 1;
 		}
 	}
-	if (last >= 0 && last != top) {
+	if (keep && last >= 0 && last != top) {
 		t[m] = t[last];
 		t[m].parent = m - 1;
 		pv->p.toknext = (unsigned)m + 1;
@@ -748,28 +700,83 @@ room(struct priv *pv)
 {
 	if ((int)pv->p.toknext < pv->jtalloc)
 		return;
-	compact(pv);
+	compact(pv, 1);
 	if ((int)pv->p.toknext > pv->jtalloc / 2)
 		pv->jt = grow(
 		    pv->jt, &pv->jtalloc, pv->jtalloc + 1, sizeof(*pv->jt));
 }
 
-/* Give jsmn a token it could not make itself, as it would have. */
-static void
+/*
+ * Give jsmn a token it did not make itself, as it would have.  The token
+ * before it is not needed any more, so jsmn's array is cut down to the
+ * open chain first: that keeps jsmn's scan back for open tokens at the
+ * end of each call short.  Mostly the chain is already in place up to
+ * the parent, which then only needs the new token after it.
+ */
+static inline void
 inject(struct priv *pv, int type, size_t start, size_t end, size_t pos)
 {
-	jsmntok_t *t;
+	jsmntok_t *jt = pv->jt;
+	int top = pv->p.toksuper, m = pv->chain, i;
 
-	room(pv);
-	t = &pv->jt[pv->p.toknext++];
-	t->type = (jsmntype_t)type;
-	t->start = (int)start;
-	t->end = (int)end;
-	t->size = 0;
-	t->parent = pv->p.toksuper;
-	if (pv->p.toksuper >= 0)
-		pv->jt[pv->p.toksuper].size++;
+	for (i = top; i >= m && jt[i].parent == i - 1; i--)
+		;
+	if (i < m) {
+		m = top + 1;
+	} else {
+		compact(pv, 0);
+		top = pv->p.toksuper;
+		m = pv->chain;
+	}
+	if (m >= pv->jtalloc)
+		jt = pv->jt = grow(jt, &pv->jtalloc, m + 1, sizeof(*jt));
+	pv->chain = m;
+	pv->p.toknext = (unsigned)m + 1;
 	pv->p.pos = (unsigned)pos;
+	jt[m].type = (jsmntype_t)type;
+	jt[m].start = (int)start;
+	jt[m].end = (int)end;
+	jt[m].size = 0;
+	jt[m].parent = top;
+	if (top >= 0)
+		jt[top].size++;
+}
+
+/*
+ * The string whose opening quote is at s[q]: checked, and given to jsmn.
+ * Mostly one ':' or ',' lies between it and the token before, and the
+ * grammar's bookkeeping for that is done here.
+ */
+static int
+str(struct ctx *c, size_t q)
+{
+	size_t cur = c->cur;
+	long e;
+	int key, esc = 0, k;
+
+	if (q == cur + 1 && c->s[cur] == ':' && c->state == S_COLON) {
+		key = 0;
+	} else if (q == cur + 1 && c->s[cur] == ',' && c->state == S_NEXT) {
+		struct frame *f = &c->pv->stk[c->depth - 1];
+
+		f->count++;
+		key = f->obj;
+	} else if (gap(c, cur, q) < 0 || (key = expect(c, q, 1)) < 0) {
+		return -1;
+	}
+	if ((e = string(c, q, &esc)) < 0)
+		return -1;
+	k = emit(
+	    c, KAG_TOK_STRING, esc ? KAG_TOKF_ESCAPED : 0, q + 1, (size_t)e);
+	if (key) {
+		c->j->tok[k].size = 1;
+		c->state = S_COLON;
+	} else {
+		valuedone(c);
+	}
+	c->cur = (size_t)e + 1;
+	inject(c->pv, JSMN_STRING, q + 1, (size_t)e, (size_t)e + 1);
+	return 0;
 }
 
 /*
@@ -780,17 +787,10 @@ static int
 stuck(struct ctx *c, size_t at)
 {
 	unsigned ch = c->s[at];
-	long e;
 	size_t w;
 
 	if (gap(c, c->cur, at) < 0)
 		return -1;
-	if (ch == '"') {
-		if ((e = str(c, at, 0)) < 0)
-			return -1;
-		inject(c->pv, JSMN_STRING, at + 1, (size_t)e, (size_t)e + 1);
-		return 0;
-	}
 	if (ch == '[' || ch == '{')
 		return expect(c, at, 0) < 0 ? -1 : fail(c, at, "invalid JSON");
 	if (!isword(ch)) {
@@ -806,7 +806,66 @@ stuck(struct ctx *c, size_t at)
 	return 0;
 }
 
-/* Where the next call to jsmn should stop. */
+/*
+ * Between two strings there is mostly only a ':' or a ',' (perhaps with
+ * whitespace), for which jsmn makes no token: it only moves its parent
+ * (parser.toksuper).  That is done here, the way jsmn does it, to save a
+ * call; s[i..q) holding anything else is left to jsmn (returns 0).
+ */
+static inline int
+punct(struct priv *pv, const unsigned char *s, size_t i, size_t q)
+{
+	jsmn_parser *p = &pv->p;
+	size_t k;
+
+	if (q - i == 1) {
+		if (s[i] != ':' && s[i] != ',')
+			return 0;
+	} else {
+		for (k = i; k < q; k++)
+			if (s[k] != ':' && s[k] != ',' && s[k] != ' ' &&
+			    s[k] != '\n' && s[k] != '\t' && s[k] != '\r')
+				return 0;
+	}
+	for (k = i; k < q; k++) {
+		if (s[k] == ':')
+			p->toksuper = (int)p->toknext - 1;
+		else if (s[k] == ',' && p->toksuper != -1 &&
+		    pv->jt[p->toksuper].type != JSMN_ARRAY &&
+		    pv->jt[p->toksuper].type != JSMN_OBJECT)
+			p->toksuper = pv->jt[p->toksuper].parent;
+	}
+	p->pos = (unsigned)q;
+	return 1;
+}
+
+/* The first '"' in s[i..e), or e. */
+static inline size_t
+nextquote(const unsigned char *s, size_t i, size_t e)
+{
+	const void *p;
+
+	if (i >= e)
+		return e;
+	if (s[i] == '"')
+		return i;
+	if (i + 1 < e && s[i + 1] == '"')
+		return i + 1;
+#ifdef __SSE2__
+	if (i + 16 <= e) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+		unsigned bits = (unsigned)_mm_movemask_epi8(
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+
+		if (bits != 0)
+			return i + (size_t)__builtin_ctz(bits);
+	}
+#endif
+	p = memchr(s + i, '"', e - i);
+	return p != NULL ? (size_t)((const unsigned char *)p - s) : e;
+}
+
+/* Where the next piece ends. */
 static size_t
 limit(const unsigned char *s, size_t pos, size_t n)
 {
@@ -870,7 +929,7 @@ kag_json_parse(struct kag_json *j, const char *s, size_t n, unsigned flags)
 {
 	struct priv *pv = j->priv;
 	struct ctx c;
-	size_t lim, pos;
+	size_t lim, q, pos;
 	int r, done;
 
 	j->text = s;
@@ -892,25 +951,42 @@ kag_json_parse(struct kag_json *j, const char *s, size_t n, unsigned flags)
 	}
 	jsmn_init(&pv->p);
 	pv->chain = 0;
-	done = 0;
 	lim = n <= SMALL ? n : limit(c.s, 0, n);
 	for (;;) {
-		r = jsmn_parse(&pv->p, s, lim, pv->jt, (unsigned)pv->jtalloc);
-		if (take(&c, done, (int)pv->p.toknext) < 0)
-			goto bad;
 		pos = pv->p.pos;
-		if (r == JSMN_ERROR_NOMEM) {
-			room(pv);
-		} else if (pos >= lim && r != JSMN_ERROR_INVAL) {
-			/* Past lim when we took an element that ran over. */
-			if (pos == n)
-				break;
-			compact(pv);
-			lim = limit(c.s, pos, n);
-		} else if (stuck(&c, pos) < 0) {
-			goto bad;
+		q = nextquote(c.s, pos, lim);
+		if (q <= pos) {
+			/* A string right here, or the end of the piece. */
+		} else if (punct(pv, c.s, pos, q)) {
+			pos = q;
+		} else {
+			done = (int)pv->p.toknext;
+			r = jsmn_parse(
+			    &pv->p, s, q, pv->jt, (unsigned)pv->jtalloc);
+			if ((int)pv->p.toknext > done &&
+			    take(&c, done, (int)pv->p.toknext) < 0)
+				goto bad;
+			pos = pv->p.pos;
+			if (r == JSMN_ERROR_NOMEM) {
+				room(pv);
+				continue;
+			}
+			if (pos < q || r == JSMN_ERROR_INVAL) {
+				if (stuck(&c, pos) < 0)
+					goto bad;
+				continue;
+			}
 		}
-		done = (int)pv->p.toknext;
+		if (pos < lim) {
+			if (str(&c, pos) < 0)
+				goto bad;
+		} else if (pos >= n) {
+			break;
+		} else {
+			/* Past lim when we took an element that ran over. */
+			compact(pv, 1);
+			lim = limit(c.s, pos, n);
+		}
 	}
 	if (gap(&c, c.cur, n) < 0)
 		goto bad;

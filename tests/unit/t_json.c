@@ -513,6 +513,483 @@ dupkeys(void)
 	kag_buf_release(&b);
 }
 
+/*
+ * The parser reads every string itself (jsmn only sees the text between
+ * strings) with a scan of 16 bytes at a time that stops 16 bytes short of
+ * the end of the text.  So: every shape of string, at every alignment,
+ * ending the text or not, good and bad.
+ */
+static const struct {
+	const char *s;	 /* put inside a string of 'a's */
+	int flags;	 /* of the string token */
+	const char *msg; /* NULL if good, else the error, at the item */
+} items[] = {
+	{ "", 0, NULL },
+	{ "\\n", KAG_TOKF_ESCAPED, NULL },
+	{ "\\\"", KAG_TOKF_ESCAPED, NULL },
+	{ "\\\\", KAG_TOKF_ESCAPED, NULL },
+	{ "\\u00e9", KAG_TOKF_ESCAPED, NULL },
+	{ "\\ud83d\\ude00", KAG_TOKF_ESCAPED, NULL },
+	{ "\xc3\xa9", 0, NULL },
+	{ "\xe2\x82\xac", 0, NULL },
+	{ "\xf0\x9f\x98\x80", 0, NULL },
+	{ "\xe4\xb8\xad\xe6\x96\x87\xc3\xa9", 0, NULL },
+	{ "[]{}:,", 0, NULL },
+	{ "\x01", 0, "control character in string" },
+	{ "\x1f", 0, "control character in string" },
+	{ "\x80", 0, "invalid UTF-8" },
+	{ "\xe2\x82", 0, "invalid UTF-8" },
+	{ "\xed\xa0\x80", 0, "invalid UTF-8" },
+	{ "\xff\xc3\xa9", 0, "invalid UTF-8" },
+	{ "\\q", 0, "invalid escape '\\q" },
+	{ "\\u12g", 0, "invalid escape '\\u12g" },
+	{ "\\ud800", 0, "unpaired surrogate '\\ud800'" },
+};
+#define NITEMS (sizeof(items) / sizeof(items[0]))
+
+/*
+ * Whether buf[0..n) parses as expected with item it in a string whose
+ * contents start at offset start: a bad item fails at column col; a good
+ * one gives the string token tok[t], which ends at end, or if end is -1
+ * (no closing quote) fails as unterminated.
+ */
+static int
+shape(const char *buf, size_t n, int it, int t, int start, int end, int col)
+{
+	int r = kag_json_parse(j, buf, n, 0);
+
+	if (items[it].msg != NULL) /* escapes are quoted with what follows */
+		return r == -1 &&
+		    strncmp(kag_json_errmsg(j), items[it].msg,
+			strlen(items[it].msg)) == 0 &&
+		    kag_json_errcol(j) == col;
+	if (end < 0)
+		return r == -1 &&
+		    strcmp(kag_json_errmsg(j), "unterminated string") == 0 &&
+		    kag_json_errcol(j) == start;
+	return r == 0 &&
+	    tok(t, KAG_TOK_STRING, items[it].flags, start, end, 0, t + 1);
+}
+
+static void
+shapes(void)
+{
+	char buf[256];
+	size_t n, il;
+	int it, pad, len, p, start, wrong, cases;
+
+	for (it = 0; it < (int)NITEMS; it++) {
+		il = strlen(items[it].s);
+		wrong = cases = 0;
+		for (pad = 0; pad < 34; pad++) {
+			for (len = 0; len <= 40; len++) {
+				for (p = 0; p <= len; p++) {
+					memset(buf, ' ', (size_t)pad);
+					n = (size_t)pad;
+					buf[n++] = '"';
+					start = (int)n;
+					memset(buf + n, 'a', (size_t)len);
+					memcpy(buf + n + p, items[it].s, il);
+					memset(buf + n + p + il, 'a',
+					    (size_t)(len - p));
+					n += (size_t)len + il;
+					buf[n++] = '"';
+					cases += 2;
+					if (!shape(buf, n, it, 0, start,
+						(int)n - 1, start + p + 1))
+						wrong++;
+					if (!shape(buf, n - 1, it, 0, start, -1,
+						start + p + 1))
+						wrong++;
+				}
+			}
+		}
+		ok(wrong == 0,
+		    "string with '%s' at every place and alignment "
+		    "(%d of %d wrong)",
+		    items[it].msg ? items[it].msg : items[it].s, wrong, cases);
+	}
+}
+
+/*
+ * A long text is fed to jsmn in pieces that end after CHUNK (65536) bytes
+ * or after 128 brackets, wherever that is: in strings too.
+ */
+static void
+boundaries(void)
+{
+	const size_t chunk = 65536;
+	char *buf = kag_xmalloc(chunk + 4096);
+	size_t n, il, at, k;
+	int it, wrong = 0, cases = 0, start, col;
+
+	for (it = 0; it < (int)NITEMS; it++) {
+		il = strlen(items[it].s);
+		for (at = chunk - 40; at <= chunk + 8; at++) {
+			/* '[' and spaces, then the string from at on, with
+			 * the item 20 bytes in. */
+			buf[0] = '[';
+			memset(buf + 1, ' ', at - 1);
+			n = at;
+			buf[n++] = '"';
+			start = (int)n;
+			memset(buf + n, 'a', 20);
+			memcpy(buf + n + 20, items[it].s, il);
+			memset(buf + n + 20 + il, 'a', 20);
+			n += 40 + il;
+			col = start + 21;
+			buf[n++] = '"';
+			buf[n++] = ']';
+			cases++;
+			if (!shape(buf, n, it, 1, start, (int)n - 2, col))
+				wrong++;
+		}
+	}
+	ok(wrong == 0, "strings across the %zu-byte piece end (%d of %d wrong)",
+	    chunk, wrong, cases);
+
+	/* Brackets in strings count toward the piece end too. */
+	wrong = cases = 0;
+	for (k = 0; k < 50; k++) {
+		n = 0;
+		buf[n++] = '[';
+		memset(buf + n, ' ', 1100);
+		n += 1100;
+		for (at = 0; at < k; at++) {
+			memcpy(buf + n, "[],", 3);
+			n += 3;
+		}
+		buf[n++] = '"';
+		start = (int)n;
+		memset(buf + n, '[', 300);
+		memcpy(buf + n + 150, "\\u00e9\xc3\xa9", 8);
+		n += 300;
+		buf[n++] = '"';
+		memcpy(buf + n, ",\"]]]\",[[{}]]]", 14);
+		n += 14;
+		cases++;
+		if (kag_json_parse(j, buf, n, 0) != 0 ||
+		    !tok(1 + (int)k, KAG_TOK_STRING, KAG_TOKF_ESCAPED, start,
+			start + 300, 0, 2 + (int)k) ||
+		    j->ntok != 6 + (int)k || j->tok[0].size != 3 + (int)k)
+			wrong++;
+	}
+	ok(wrong == 0,
+	    "strings full of brackets across the piece end "
+	    "(%d of %d wrong)",
+	    wrong, cases);
+	free(buf);
+}
+
+/*
+ * Between two strings the parser moves jsmn on by itself when there is
+ * only a ':' or a ',' and whitespace; anything else goes to jsmn.  The
+ * tokens must not depend on the spacing, and the errors not either.
+ */
+static void
+punctuation(void)
+{
+	static const char *docs[] = {
+		"{\"a\":\"b\",\"c\":[\"d\",\"e\",{\"f\":\"g\"},[\"h\"],1,"
+		"\"i\",true],\"j\":{\"k\":\"l\",\"m\":null},\"n\":\"o\"}",
+		"[\"a\",[\"b\",\"c\"],{\"d\":[]},\"e\",{},\"f\",0,\"g\"]",
+		"{\"a\":{\"b\":{\"c\":\"d\"},\"e\":\"f\"},\"g\":[[[\"h\"]]],"
+		"\"i\":-1.5e3,\"j\":\"k\"}",
+	};
+	static const char *seps[] = { "", " ", "\n", " \t\r\n " };
+	struct kag_json *ref = kag_json_new();
+	struct kag_buf b = KAG_BUF_INIT;
+	size_t d, i;
+	int sp, k, good = 1;
+
+	for (d = 0; d < sizeof(docs) / sizeof(docs[0]); d++) {
+		if (kag_json_parse(ref, docs[d], strlen(docs[d]), 0) != 0)
+			good = 0;
+		for (sp = 1; sp < 16 && good; sp++) {
+			/* Spacing before and after every ':' and ','. */
+			kag_buf_reset(&b);
+			for (i = 0; docs[d][i] != '\0'; i++) {
+				if (docs[d][i] == ':' || docs[d][i] == ',')
+					kag_buf_adds(&b, seps[sp & 3]);
+				kag_buf_addc(&b, docs[d][i]);
+				if (docs[d][i] == ':' || docs[d][i] == ',')
+					kag_buf_adds(&b, seps[sp >> 2]);
+			}
+			if (kag_json_parse(j, b.buf, b.len, 0) != 0 ||
+			    j->ntok != ref->ntok) {
+				good = 0;
+				break;
+			}
+			for (k = 0; k < ref->ntok; k++)
+				if (j->tok[k].type != ref->tok[k].type ||
+				    j->tok[k].flags != ref->tok[k].flags ||
+				    j->tok[k].size != ref->tok[k].size ||
+				    j->tok[k].next != ref->tok[k].next ||
+				    (j->tok[k].type >= KAG_TOK_STRING &&
+					j->tok[k].end - j->tok[k].start !=
+					    ref->tok[k].end -
+						ref->tok[k].start))
+					good = 0;
+		}
+	}
+	ok(good, "same tokens however ':' and ',' are spaced");
+
+	/* Whitespace between two strings longer than a piece. */
+	kag_buf_reset(&b);
+	kag_buf_adds(&b, "{\"a\"");
+	for (i = 0; i < 70000; i++)
+		kag_buf_addc(&b, ' ');
+	kag_buf_addc(&b, ':');
+	for (i = 0; i < 70000; i++)
+		kag_buf_addc(&b, '\n');
+	kag_buf_adds(&b, "\"b\"}");
+	ok(kag_json_parse(j, b.buf, b.len, 0) == 0 && j->ntok == 3 &&
+		tok(2, KAG_TOK_STRING, 0, 140006, 140007, 0, 3),
+	    "a key and its value 140,000 blanks apart");
+	b.buf[70004] = ' ';
+	bad(b.buf, b.len, 0, "expected ':' after key", 140006);
+	b.buf[70004] = ',';
+	bad(b.buf, b.len, 0, "unexpected ','", 70005);
+	kag_buf_release(&b);
+	kag_json_free(ref);
+
+	BAD("{\"a\"::\"b\"}", "unexpected ':'", 6);
+	BAD("{\"a\" : : \"b\"}", "unexpected ':'", 8);
+	BAD("{\"a\":\"b\",,\"c\":1}", "unexpected ','", 10);
+	BAD("[\"a\" , , \"b\"]", "unexpected ','", 8);
+	BAD("{\"a\":\"b\":\"c\"}", "unexpected ':'", 9);
+	BAD("{\"a\",\"b\"}", "unexpected ','", 5);
+	BAD("[\"a\":\"b\"]", "unexpected ':'", 5);
+	BAD("[\"a\" \"b\"]", "missing comma", 6);
+	BAD("{\"a\":\"b\" \"c\":1}", "missing comma", 10);
+	BAD("[\"a\",\"b\" ,]", "trailing comma", 10);
+	BAD("{\"a\" , \"b\"}", "unexpected ','", 6);
+	BAD(",\"a\"", "unexpected ','", 1);
+	BAD(":\"a\"", "unexpected ':'", 1);
+	BAD("\"a\",\"b\"", "unexpected text after the value", 4);
+	BAD("\"a\" : \"b\"", "unexpected text after the value", 5);
+	BAD("[\"a\"]\"b\"", "unexpected text after the value", 6);
+	BAD("{\"a\":\"b\"}:", "unexpected text after the value", 10);
+	BAD("[\"a\",\f\"b\"]", "unexpected byte '\\x0c'", 6);
+	bad("[\"a\",\0\"b\"]", 10, 0, "unexpected NUL byte", 6);
+}
+
+/*
+ * Random documents, with what their tokens must be worked out while they
+ * are written: every kind of value after every kind, at every depth.
+ */
+struct gen {
+	struct kag_buf b;
+	struct kag_tok want[4096];
+	int nt;
+	unsigned long rng;
+};
+
+static unsigned
+rnd(struct gen *g, unsigned n)
+{
+	g->rng = g->rng * 6364136223846793005UL + 1442695040888963407UL;
+	return (unsigned)(g->rng >> 33) % n;
+}
+
+static void
+space(struct gen *g)
+{
+	static const char *ws[] = { "", "", "", "", " ", "\n", " \t\r\n " };
+
+	kag_buf_adds(&g->b, ws[rnd(g, 7)]);
+}
+
+/* A string token (a key if key) at want[k]. */
+static void
+genstr(struct gen *g, int key)
+{
+	static const char *bits[] = { "a", "hello ", "\\n", "\\\"", "\\u00e9",
+		"\\ud83d\\ude00", "\xc3\xa9", "\xe4\xb8\xad",
+		"\xf0\x9f\x8e\x89", "{[:,]}", "0123456789abcdef" };
+	struct kag_tok *t = &g->want[g->nt];
+	unsigned m = rnd(g, 8) == 0 ? 40 : rnd(g, 5), i, b;
+
+	t->type = KAG_TOK_STRING;
+	t->flags = 0;
+	kag_buf_addc(&g->b, '"');
+	t->start = (int)g->b.len;
+	for (i = 0; i < m; i++) {
+		b = rnd(g, sizeof(bits) / sizeof(bits[0]));
+		if (bits[b][0] == '\\')
+			t->flags = KAG_TOKF_ESCAPED;
+		kag_buf_adds(&g->b, bits[b]);
+	}
+	t->end = (int)g->b.len;
+	kag_buf_addc(&g->b, '"');
+	t->size = key;
+	g->nt++;
+	t->next = g->nt;
+}
+
+static void
+genvalue(struct gen *g, int depth)
+{
+	static const char *prims[] = { "0", "-1", "12.5e-3", "true", "false",
+		"null", "123456789012345678901234567890" };
+	struct kag_tok *t;
+	unsigned kind = rnd(g, depth < 7 && g->nt < 3900 ? 6 : 3), m, i;
+	int k = g->nt;
+
+	if (kind == 0 || kind == 1) {
+		genstr(g, 0);
+		return;
+	}
+	t = &g->want[g->nt++];
+	t->flags = 0;
+	t->start = (int)g->b.len;
+	if (kind == 2) {
+		kag_buf_adds(&g->b, prims[rnd(g, 7)]);
+		t->type = KAG_TOK_PRIMITIVE;
+		t->end = (int)g->b.len;
+		t->size = 0;
+		t->next = g->nt;
+		return;
+	}
+	t->type = kind == 3 ? KAG_TOK_ARRAY : KAG_TOK_OBJECT;
+	kag_buf_addc(&g->b, kind == 3 ? '[' : '{');
+	m = rnd(g, 6);
+	for (i = 0; i < m; i++) {
+		if (i > 0)
+			kag_buf_addc(&g->b, ',');
+		space(g);
+		if (kind != 3) {
+			genstr(g, 1);
+			space(g);
+			kag_buf_addc(&g->b, ':');
+			space(g);
+		}
+		genvalue(g, depth + 1);
+		space(g);
+	}
+	kag_buf_addc(&g->b, kind == 3 ? ']' : '}');
+	t = &g->want[k]; /* want[] does not move, but be plain */
+	t->end = (int)g->b.len;
+	t->size = (int)m;
+	t->next = g->nt;
+}
+
+static void
+generated(void)
+{
+	struct gen *g = kag_xcalloc(1, sizeof(*g));
+	int d, k, wrong = 0, big = 0;
+
+	g->rng = 42;
+	for (d = 0; d < 3000; d++) {
+		kag_buf_reset(&g->b);
+		g->nt = 0;
+		space(g);
+		genvalue(g, 0);
+		space(g);
+		if (g->b.len > 1024)
+			big++;
+		if (kag_json_parse(j, g->b.buf, g->b.len, 0) != 0 ||
+		    j->ntok != g->nt) {
+			wrong++;
+			continue;
+		}
+		for (k = 0; k < g->nt; k++)
+			if (!tok(k, g->want[k].type, g->want[k].flags,
+				g->want[k].start, g->want[k].end,
+				g->want[k].size, g->want[k].next)) {
+				wrong++;
+				break;
+			}
+	}
+	ok(wrong == 0 && big > 100,
+	    "3000 random documents give the tokens they were written with "
+	    "(%d wrong, %d over 1024 bytes)",
+	    wrong, big);
+	kag_buf_release(&g->b);
+	free(g);
+}
+
+/* Offset of the first bad UTF-8 sequence in s[0..n), or -1: the slow way,
+ * by decoding. */
+static long
+u8bad(const unsigned char *s, size_t n)
+{
+	size_t i = 0, len, k;
+	unsigned long cp;
+
+	while (i < n) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		len = s[i] >= 0xc0 && s[i] < 0xe0 ? 2
+		    : s[i] >= 0xe0 && s[i] < 0xf0 ? 3
+		    : s[i] >= 0xf0 && s[i] < 0xf8 ? 4
+						  : 0;
+		if (len == 0 || i + len > n)
+			return (long)i;
+		cp = s[i] & (0x7f >> len);
+		for (k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return (long)i;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if (cp < (len == 2	    ? 0x80UL
+				 : len == 3 ? 0x800UL
+					    : 0x10000UL) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return (long)i;
+		i += len;
+	}
+	return -1;
+}
+
+/* Every lead byte with every second byte, and the third and fourth from
+ * the edges of the ranges, against the slow decoder. */
+static void
+utf8(void)
+{
+	static const unsigned char tail[] = { 0x41, 0x7f, 0x80, 0x8f, 0x90,
+		0x9f, 0xa0, 0xbf, 0xc0, 0xe0, 0xff };
+	unsigned char buf[8];
+	unsigned b0, b1, k2, k3;
+	size_t n, nt = sizeof(tail);
+	long want;
+	int r, wrong = 0, cases = 0;
+
+	for (b0 = 0x80; b0 < 0x100; b0++)
+		for (b1 = 0x20; b1 < 0x100; b1++)
+			for (k2 = 0; k2 <= nt; k2++)
+				for (k3 = 0; k3 <= nt; k3++) {
+					if (b1 == '"' || b1 == '\\' ||
+					    (k2 == nt && k3 > 0))
+						continue;
+					n = 0;
+					buf[n++] = '"';
+					buf[n++] = (unsigned char)b0;
+					buf[n++] = (unsigned char)b1;
+					if (k2 < nt)
+						buf[n++] = tail[k2];
+					if (k3 < nt)
+						buf[n++] = tail[k3];
+					buf[n++] = '"';
+					want = u8bad(buf + 1, n - 2);
+					r = kag_json_parse(
+					    j, (char *)buf, n, 0);
+					cases++;
+					if (want < 0 ? r != 0
+						     : r != -1 ||
+						    strcmp(kag_json_errmsg(j),
+							"invalid UTF-8") != 0 ||
+						    kag_json_errcol(j) !=
+							(int)want + 2)
+						wrong++;
+				}
+	ok(wrong == 0, "UTF-8 checked like a decoder would (%d of %d wrong)",
+	    wrong, cases);
+}
+
 /* Texts that are large or deep. */
 static void
 big(void)
@@ -643,6 +1120,11 @@ main(int argc, char **argv)
 	nonfinite();
 	strings();
 	dupkeys();
+	shapes();
+	boundaries();
+	punctuation();
+	generated();
+	utf8();
 	reuse();
 	big();
 	suite(argv[0]);
