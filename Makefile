@@ -18,15 +18,19 @@ DEPS_CFLAGS = `$(PKG_CONFIG) --cflags zlib sqlite3`
 DEPS_LIBS = `$(PKG_CONFIG) --libs zlib sqlite3` -lpthread
 LDFLAGS =
 
-PROGS = bin/kag-verify bin/kag-filter
+PROGS = bin/kag-verify bin/kag-filter bin/kag-dump bin/kag-load
 LIBOBJ = lib/util.o lib/reader.o lib/writer.o lib/json.o lib/jsonread.o \
 	lib/record.o lib/parser.o \
 	lib/input.o lib/set.o lib/time.o lib/glob.o lib/check.o lib/progress.o \
-	lib/match.o lib/store.o
+	lib/match.o lib/store.o \
+	lib/dump.o lib/graphjson.o lib/rows.o lib/exportdir.o \
+	lib/load.o
 UNITS = tests/unit/t_util tests/unit/t_reader tests/unit/t_writer \
 	tests/unit/t_json tests/unit/t_record tests/unit/t_misc tests/unit/t_check \
-	tests/unit/t_match
-MANS = man/kag.5 man/kag-verify.1 man/kag-filter.1
+	tests/unit/t_match \
+	tests/unit/t_dump tests/unit/jsoneq \
+	tests/unit/t_load tests/unit/sqlq
+MANS = man/kag.5 man/kag-verify.1 man/kag-filter.1 man/kag-dump.1 man/kag-load.1
 
 all: deps-check $(PROGS)
 
@@ -53,6 +57,10 @@ bin/kag-verify: bin/kag-verify.o
 	$(CC) $(LDFLAGS) -o $@ bin/kag-verify.o lib/libkag.a $(DEPS_LIBS)
 bin/kag-filter: bin/kag-filter.o
 	$(CC) $(LDFLAGS) -o $@ bin/kag-filter.o lib/libkag.a $(DEPS_LIBS)
+bin/kag-dump: bin/kag-dump.o
+	$(CC) $(LDFLAGS) -o $@ bin/kag-dump.o lib/libkag.a $(DEPS_LIBS)
+bin/kag-load: bin/kag-load.o
+	$(CC) $(LDFLAGS) -o $@ bin/kag-load.o lib/libkag.a $(DEPS_LIBS)
 
 $(UNITS): lib/libkag.a tests/unit/tap.h
 tests/unit/t_util: tests/unit/t_util.o
@@ -70,6 +78,14 @@ tests/unit/t_misc: tests/unit/t_misc.o
 tests/unit/t_check: tests/unit/t_check.o
 	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
 tests/unit/t_match: tests/unit/t_match.o
+	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
+tests/unit/t_dump: tests/unit/t_dump.o
+	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
+tests/unit/jsoneq: tests/unit/jsoneq.o
+	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
+tests/unit/t_load: tests/unit/t_load.o
+	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
+tests/unit/sqlq: tests/unit/sqlq.o
 	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
 
 check: all $(UNITS)

@@ -1,4 +1,5 @@
-/* jsonread.c: reading parsed JSON back: strings, keys, duplicate keys. */
+/* jsonread.c: reading parsed JSON back: strings, keys, duplicates, compact. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "kag.h"
@@ -201,4 +202,96 @@ kag_json_dup_key(const struct kag_json *j, int t)
 			best = d;
 	}
 	return best;
+}
+
+void
+kag_json_compact(const struct kag_json *j, int t, struct kag_buf *out)
+{
+	const char *p = j->text + j->tok[t].start;
+	const char *e = j->text + j->tok[t].end, *run;
+	int instr = 0;
+
+	if (j->tok[t].type == KAG_TOK_STRING) {
+		p--;
+		e++;
+	}
+	kag_buf_grow(out, (size_t)(e - p));
+	/* The text is valid JSON: outside strings, whitespace is all that
+	 * may go; inside, a backslash takes the next byte along. */
+	while (p < e) {
+		for (run = p; p < e; p++) {
+			if (instr) {
+				if (*p == '\\')
+					p++;
+				else if (*p == '"')
+					instr = 0;
+			} else if (*p == '"') {
+				instr = 1;
+			} else if (*p == ' ' || *p == '\t' || *p == '\n' ||
+			    *p == '\r') {
+				break;
+			}
+		}
+		kag_buf_add(out, run, (size_t)(p - run));
+		while (p < e &&
+		    (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+			p++;
+	}
+}
+
+/* A container kag_json_canonical() has opened and not yet closed. */
+struct open {
+	int next;  /* the token after it */
+	int count; /* keys and values, or elements, written so far */
+	int obj;
+};
+
+void
+kag_json_canonical(const struct kag_json *j, int t, struct kag_buf *out)
+{
+	struct kag_buf tmp = KAG_BUF_INIT;
+	struct open *stack = NULL, *top;
+	int depth = 0, alloc = 0, i;
+	const char *s;
+	size_t n;
+
+	for (i = t; i < j->tok[t].next; i++) {
+		while (depth > 0 && stack[depth - 1].next <= i)
+			kag_buf_addc(out, stack[--depth].obj ? '}' : ']');
+		if (depth > 0) {
+			top = &stack[depth - 1];
+			if (top->obj && top->count % 2 == 1)
+				kag_buf_addc(out, ':');
+			else if (top->count > 0)
+				kag_buf_addc(out, ',');
+			top->count++;
+		}
+		switch (j->tok[i].type) {
+		case KAG_TOK_OBJECT:
+		case KAG_TOK_ARRAY:
+			if (depth == alloc) {
+				alloc = alloc ? 2 * alloc : 16;
+				stack = kag_xrealloc(
+				    stack, (size_t)alloc * sizeof(*stack));
+			}
+			top = &stack[depth++];
+			top->next = j->tok[i].next;
+			top->count = 0;
+			top->obj = j->tok[i].type == KAG_TOK_OBJECT;
+			kag_buf_addc(out, top->obj ? '{' : '[');
+			break;
+		case KAG_TOK_STRING:
+			kag_json_str(j, i, &tmp, &s, &n);
+			kag_buf_add_json_string(out, s, n);
+			break;
+		default:
+			kag_buf_add(out, j->text + j->tok[i].start,
+			    (size_t)(j->tok[i].end - j->tok[i].start));
+			break;
+		}
+	}
+	while (depth > 0)
+		kag_buf_addc(out, stack[--depth].obj ? '}' : ']');
+	free(stack);
+	kag_buf_release(&tmp);
 }

@@ -815,4 +815,288 @@ int kag_match_fast(const struct kag_match *m);
 int kag_match_skip(void *m, const char *line, size_t len);
 void kag_match_free(struct kag_match *m); /* accepts NULL */
 
+/* ---------------------------------------------------------------------
+ * jsonread.c: parsed JSON written back
+ */
+/* Append the JSON text of token t (a string with its quotes) to out
+ * without the whitespace between tokens: pretty-printed JSON on one line,
+ * every string and number byte for byte as it stands. */
+void kag_json_compact(const struct kag_json *j, int t, struct kag_buf *out);
+/* Append token t in a canonical form, for comparing two texts by meaning:
+ * strings (keys too) decoded and written again by kag_buf_add_json_string,
+ * no whitespace, keys in their order, numbers and literals as written. */
+void kag_json_canonical(const struct kag_json *j, int t, struct kag_buf *out);
+
+/* ---------------------------------------------------------------------
+ * graphjson.c: Kagura's graph.json read as node and edge records
+ *
+ * graph.json is networkx node-link JSON, {"directed":..,"multigraph":..,
+ * "graph":{},"nodes":[{..attrs,"id":ID}],"links":[{..attrs,"source":A,
+ * "target":B}]} ("edges" is taken for "links").  Each node becomes
+ *   {"type":"node","id":ID,"node_type":T|null,"data":{..}}
+ * with the string attribute "type" as node_type and the other attributes
+ * but "id" as data, in their order; each link becomes
+ *   {"type":"edge","src":A,"dst":B,"rel_type":T|null,"weight":W,"data":{..}}
+ * with the string attribute "type" as rel_type, the number "weight" as
+ * weight (1.0 when there is none) and the other attributes but "source"
+ * and "target" as data: what Kagura's exporter writes, compact.  Ids,
+ * types and ends are written decoded (kag_buf_add_json_string); an id or
+ * end that is not a string is written as a string of its JSON text.
+ * Attribute values are copied as their JSON text, compact; a NaN or
+ * Infinity among them is reported (an error) and written as a string of
+ * its text, so that every line is a valid record.
+ */
+struct kag_graphjson;
+
+/*
+ * Read the file at path (plain or gzip) whole.  NULL with errno set when
+ * it cannot be read.  A file that is not node-link JSON is reported to
+ * diag (an error, with the file's name and line 0) and yields no record.
+ */
+struct kag_graphjson *
+kag_graphjson_open(const char *path, kag_diag_fn *diag, void *ctx);
+/* The next record of type t (KAG_REC_NODE or KAG_REC_EDGE), in the
+ * file's order: 1 with *line and *len set (borrowed until the next call),
+ * 0 when there are no more of that type. */
+int kag_graphjson_next(
+    struct kag_graphjson *g, enum kag_type t, const char **line, size_t *len);
+void kag_graphjson_free(struct kag_graphjson *g); /* accepts NULL */
+
+/* ---------------------------------------------------------------------
+ * rows.c: the rows of an SQL statement, stepped on a second core
+ *
+ * A worker thread steps the statement and copies the text of each row's
+ * first ncol columns into batches while the caller works through the
+ * batch before: memory stays at three batches of about 256 KiB, whatever
+ * the number of rows.  The statement and its connection are the worker's
+ * until kag_rows_free(): the caller runs nothing else on the connection
+ * meanwhile (the worker holds its mutex a batch at a time, and a
+ * connection opened without one may not be shared at all).
+ */
+struct kag_rows;
+struct sqlite3_stmt;
+
+/*
+ * A hook the worker may run on each row as it copies it, with the row's
+ * cells as kag_rows_text() gives them, so that work on the rows is done
+ * on its core: what it returns is kept with the row (kag_rows_mark()).
+ * It runs only while the worker is ahead of the caller, so that neither
+ * waits long for the other; the caller does the work of the rows it
+ * left.  It runs on the worker's thread: it must use only what it owns.
+ */
+typedef int kag_rows_fn(void *ctx, const char *const *cell, const size_t *len);
+/* Step st (prepared and bound; the caller finalizes it after
+ * kag_rows_free()), running fn(ctx, ...) on each row when fn is not
+ * NULL.  Never NULL: without a thread, kag_rows_next() steps it itself. */
+struct kag_rows *
+kag_rows_new(struct sqlite3_stmt *st, int ncol, kag_rows_fn *fn, void *ctx);
+/* Move to the next row: 1, 0 after the last, -1 when a step failed
+ * (kag_rows_errmsg() says why); every later call returns the same. */
+int kag_rows_next(struct kag_rows *r);
+/* Column i (0 <= i < ncol) of the current row: NULL for SQL NULL, else
+ * the bytes sqlite3_column_text() gave, followed by a NUL, with *n their
+ * number; valid until the next kag_rows_next(). */
+const char *kag_rows_text(const struct kag_rows *r, int i, size_t *n);
+/* What the hook returned for the current row (>= 0 by contract), or -1
+ * when it did not run on it. */
+int kag_rows_mark(const struct kag_rows *r);
+const char *kag_rows_errmsg(const struct kag_rows *r);
+/* Stop the worker and free.  Accepts NULL. */
+void kag_rows_free(struct kag_rows *r);
+
+/* ---------------------------------------------------------------------
+ * exportdir.c: Kagura's export directory, written whole or not at all
+ *
+ * memories.jsonl, graph.jsonl and metadata.json are written into a new
+ * directory beside dir (".NAME.new.XXXXXX"), made durable, and renamed
+ * into place, so that dir is never half an export, whatever happens
+ * meanwhile.  An existing empty dir is replaced; one that holds an
+ * export's files and nothing else only when force is set (it is renamed
+ * aside, then removed); anything else is refused.
+ */
+struct kag_exportdir;
+
+/* NULL with errno set and the reason ("DIR: ...") appended to err. */
+struct kag_exportdir *
+kag_exportdir_open(const char *dir, int force, struct kag_buf *err);
+/* The writer of memories.jsonl for memory records (t KAG_REC_MEMORY),
+ * else of graph.jsonl; the export's until commit or close. */
+struct kag_writer *
+kag_exportdir_writer(struct kag_exportdir *x, enum kag_type t);
+/*
+ * Finish the files, write metadata.json as Kagura does ({"exported_at":
+ * when,"user_id":U|null,"agent_name":A|null,"stats":{"memories","graph_nodes",
+ * "graph_edges"},"format_version":"1.0"}, indented by 2, no final
+ * newline) and move the directory into place.  0, or -1 with
+ * kag_exportdir_errmsg() saying what failed (a write error of the
+ * writers included) and nothing in place.
+ */
+int kag_exportdir_commit(struct kag_exportdir *x, const char *when,
+    const char *user_id, const char *agent_name, const struct kag_counts *c);
+const char *kag_exportdir_errmsg(const struct kag_exportdir *x);
+/* Remove what was not committed, and free.  Accepts NULL. */
+void kag_exportdir_close(struct kag_exportdir *x);
+
+/* ---------------------------------------------------------------------
+ * dump.c: the store read back as records
+ *
+ * Reads the store in kag-dump(1)'s order: working memories (kag_working
+ * by id), persistent memories (Kagura's memories by id), nodes, edges,
+ * hyperedges (the kag_ tables in the order they were written).  The
+ * graph is a graph.json's first, if one is given, then the kag_ tables';
+ * a kag_ node of the same id, or a kag_ edge without an id of the same
+ * (src, dst, rel_type), replaces graph.json's.  Missing kag_ tables hold
+ * nothing; a store without a "memories" table but with other tables is
+ * refused (not a Kagura store), one without any table is empty.
+ *
+ * Lines are compact records of kag(5) with every field of kag-dump(1),
+ * strings raw UTF-8.  JSON cells (value, metadata, data, content,
+ * weight, directed, extra) are copied as stored; a cell that spans lines
+ * is written compact (kag_json_compact); a cell that is not valid JSON
+ * (NaN and Infinity pass in value and metadata) is reported to diag as
+ * an error, "row 12 (key 'k'): invalid JSON in 'value': ..." with the
+ * store's name as the file, and written as a JSON string of its text; a
+ * data, weight or directed that is invalid or of another type likewise,
+ * as "invalid_data" (and so on), so that every line is a valid record.
+ * Rows are read ahead on a second core (rows.c), their JSON checked
+ * there while it keeps ahead.  Memory use does not grow with the number
+ * of rows.  Use, inside the caller's read transaction:
+ *
+ *	d = kag_dump_new(store, name, flags, diag, ctx);
+ *	kag_dump_select(d, KAG_MATCH_USER_ID, "alice");
+ *	while ((rc = kag_dump_next(d, &type, &line, &len)) > 0)
+ *		... write line ...
+ *	if (rc < 0)
+ *		... kag_dump_errmsg(d) ...
+ *	kag_dump_free(d);
+ */
+#define KAG_DUMP_NO_WORKING    0x01
+#define KAG_DUMP_NO_PERSISTENT 0x02
+#define KAG_DUMP_NO_GRAPH      0x04
+
+struct kag_dump;
+
+/* A dump of store s (borrowed), named name (borrowed) in messages;
+ * problems with the data go to diag(ctx, ...), which may be NULL. */
+struct kag_dump *kag_dump_new(struct kag_store *s, const char *name,
+    unsigned flags, kag_diag_fn *diag, void *ctx);
+/*
+ * Select by owner (KAG_MATCH_USER_ID) or agent (KAG_MATCH_AGENT_NAME, ""
+ * for none): memories in SQL; the graph by kag_match's rules (nodes of
+ * that owner or of none, edges between kept nodes, hyperedges with a kept
+ * member).  Repeatable: either value.  0, or -1 for another kind.  Call
+ * before the first kag_dump_next().
+ */
+int
+kag_dump_select(struct kag_dump *d, enum kag_match_what what, const char *arg);
+/* Take Kagura's graph from this graph.json (see kag_graphjson_open):
+ * 0, or -1 with errno set when it cannot be read.  Call before the first
+ * kag_dump_next(). */
+int kag_dump_graph_json(struct kag_dump *d, const char *path);
+/* End every record with ,"exported_at":when (Kagura's export directory
+ * form); when is copied. */
+void kag_dump_exported_at(struct kag_dump *d, const char *when);
+/*
+ * The next record: 1 with *type, *line and *len set (the line has no LF,
+ * borrowed until the next call), 0 after the last one, -1 when the store
+ * cannot be read (SQLite trouble, not a Kagura store): kag_dump_errmsg()
+ * says why, and every later call returns -1.
+ */
+int kag_dump_next(
+    struct kag_dump *d, enum kag_type *type, const char **line, size_t *len);
+const char *kag_dump_errmsg(const struct kag_dump *d);
+void kag_dump_free(struct kag_dump *d); /* accepts NULL */
+
+
+/* ---------------------------------------------------------------------
+ * load.c: records into the store, in one transaction
+ *
+ * How a record becomes a row (string fields are stored decoded, JSON
+ * values as their text in the line; fields with no column go to "extra"
+ * as one JSON object of their texts in record order, "exported_at"
+ * aside):
+ *   memory, scope persistent -> Kagura's memories (extra in
+ *     kag_memory_extra); scope working -> kag_working.  No user_id is
+ *     "default_user"; a null agent_name or metadata is NULL; a missing
+ *     created_at is the load's time as Kagura writes CURRENT_TIMESTAMP
+ *     ("YYYY-MM-DD HH:MM:SS" UTC, from kag_time_now()), a missing
+ *     updated_at is created_at;
+ *   node -> kag_nodes; edge -> kag_edges; hyperedge -> kag_hyperedges and
+ *     kag_hyperedge_members (its "nodes", in order).
+ * Identity, what a record replaces: a memory by (scope, user_id,
+ * agent_name, key), NULL agent equal to NULL; a node by id; an edge by
+ * id when it has one, else by (src, dst, rel_type) among edges without
+ * id; a hyperedge by id.  A record whose stored row holds the same texts
+ * (of the fields it has: a memory without timestamps matches any) is
+ * unchanged and not written.  When it differs, o.conflict says what
+ * happens; a replaced memory without created_at keeps the stored one,
+ * and without updated_at gets the load's time.
+ *
+ * An edge's endpoints must be nodes of the store or of the load (in any
+ * order): the ones that are not are reported by kag_load_finish().
+ * Data problems (those, and conflicts under KAG_CONFLICT_FAIL) go to the
+ * diag callback, each with the file and line given with its record, and
+ * are counted; the caller then does not commit.  Use:
+ *
+ *	l = kag_load_new(store, &opts, diag, ctx);
+ *	if (kag_load_begin(l) < 0)
+ *		... kag_load_errmsg(l) ...
+ *	while (kag_input_next(in, &rec) > 0)
+ *		if (kag_load_record(l, &rec, kag_input_name(in),
+ *		    kag_input_lineno(in)) < 0)
+ *			... kag_load_errmsg(l), stop ...
+ *	rc = kag_load_finish(l, ok && !dry_run);
+ *	... kag_load_report(l), kag_load_errors(l) ...
+ *	kag_load_free(l);
+ */
+enum kag_conflict {
+	KAG_CONFLICT_REPLACE, /* write the record over the stored one */
+	KAG_CONFLICT_SKIP,    /* keep the stored one */
+	KAG_CONFLICT_FAIL     /* a data problem */
+};
+
+struct kag_load_opts {
+	enum kag_conflict conflict;
+	int clear; /* first delete every memory and the kag_ graph, or with
+		      user_id or agent_name set only that owner's memories */
+	const char *user_id;	/* not NULL: the owner of every memory */
+	const char *agent_name; /* not NULL: the agent of every memory, ""
+				   for none (NULL) */
+};
+
+/* What the records of one type did to the store. */
+struct kag_load_stats {
+	uintmax_t created, updated, unchanged, skipped;
+};
+struct kag_load_report {
+	struct kag_load_stats memories, nodes, edges, hyperedges;
+	struct kag_counts cleared; /* rows deleted by opts.clear */
+};
+
+struct kag_load;
+
+/* A load into s (borrowed, open for writing; nothing else may use it in
+ * the meantime); opts is copied, its strings borrowed; diag may be NULL. */
+struct kag_load *kag_load_new(struct kag_store *s,
+    const struct kag_load_opts *opts, kag_diag_fn *diag, void *ctx);
+/* Begin the transaction (waiting for other writers), create the tables
+ * that are missing, clear if asked: 0, or -1 (kag_load_errmsg). */
+int kag_load_begin(struct kag_load *l);
+/* Write one record (headers and trailers are ignored): 0, also when it
+ * was a data problem (reported); -1 on trouble (SQLite, I/O): stop, and
+ * call kag_load_free(). */
+int kag_load_record(struct kag_load *l, const struct kag_record *rec,
+    const char *file, uintmax_t line);
+/* Check what needs the whole load, then commit when commit is nonzero
+ * and there was no data problem, else roll back.  1 committed, 0 rolled
+ * back, -1 on trouble (rolled back). */
+int kag_load_finish(struct kag_load *l, int commit);
+const struct kag_load_report *kag_load_report(const struct kag_load *l);
+/* Data problems reported so far. */
+uintmax_t kag_load_errors(const struct kag_load *l);
+/* What the last trouble was, "" if none. */
+const char *kag_load_errmsg(const struct kag_load *l);
+/* Roll back what is not committed and free.  Accepts NULL. */
+void kag_load_free(struct kag_load *l);
+
 #endif

@@ -1,0 +1,218 @@
+#!/bin/sh
+# bench_load.sh: time kag-load against the sqlite3 CLI and a Python stdlib
+# loader on the same synthetic export, each into a new store, and check
+# the release targets (run by 'make bench').
+#
+# Environment: BENCH_RECORDS (default 1000000) memory records, generated
+# once by tests/gen_bench_data.py and kept under tests/tmp/bench/ (shared
+# with tests/bench.sh); BENCH_RUNS (default 3) runs of each command, of
+# which the median time is kept.  Every contender starts from the same
+# empty store (Kagura's memories table and kag's tables, as kag-load
+# makes them) and keeps SQLite's default durability: rollback journal,
+# synchronous FULL, so each pays for its fsync at commit.
+# Exit status: 0 if every target is met, 1 if one is not, 2 on trouble.
+top=$(cd "$(dirname "$0")/.." && pwd)
+dir=$top/tests/tmp/bench
+n=${BENCH_RECORDS:-1000000}
+runs=${BENCH_RUNS:-3}
+bin=$top/bin
+fails=0
+
+die() {
+	echo "bench: $*" >&2
+	exit 2
+}
+
+case $n in '' | *[!0-9]*) die "BENCH_RECORDS '$n' is not a number" ;; esac
+case $runs in
+'' | 0 | *[!0-9]*) die "BENCH_RUNS '$runs' is not a positive number" ;;
+esac
+[ -x "$bin/kag-load" ] || die "'$bin/kag-load' is missing: run 'make' first"
+command -v python3 >/dev/null 2>&1 ||
+    die "python3 makes the data and times the runs: apt-get install python3"
+python3 -c 'import sqlite3' 2>/dev/null ||
+    die "python3 has no sqlite3 module: apt-get install python3"
+havecli=1
+command -v sqlite3 >/dev/null 2>&1 || havecli=0
+
+mkdir -p "$dir" || exit 2
+data=$dir/memories-$n.jsonl
+if [ ! -s "$data" ]; then
+	echo "bench: making $n records in $data" >&2
+	python3 "$top/tests/gen_bench_data.py" memories "$n" >"$data.tmp" &&
+	    mv "$data.tmp" "$data" || die "cannot make '$data'"
+fi
+small=$dir/memories-$n-tenth.jsonl
+if [ ! -s "$small" ]; then
+	head -n $((n / 10)) "$data" >"$small.tmp" && mv "$small.tmp" "$small" ||
+	    die "cannot make '$small'"
+fi
+cat "$data" >/dev/null # into the page cache, for every contender
+
+work=$dir/load
+rm -rf "$work" && mkdir -p "$work" || exit 2
+trap 'rm -rf "$work"' EXIT INT TERM
+empty=$work/empty.db
+"$bin/kag-load" -q -d "$empty" </dev/null || die "kag-load cannot make a store"
+db=$work/store.db
+
+# The peers.  The sqlite3 CLI reads each line into a one-column table and
+# moves the fields with SQLite's JSON operators, in one transaction; the
+# Python loader parses each line with json.loads and inserts with
+# executemany, in one transaction.  Both file persistent memories in
+# Kagura's table and working ones in kag_working, as kag-load does.
+cat >"$work/peer.sql" <<EOF
+.mode ascii
+.separator "\037" "\n"
+CREATE TEMP TABLE lines (line TEXT);
+.import '$data' lines
+BEGIN;
+INSERT INTO memories (key, value, user_id, agent_name, created_at,
+    updated_at, metadata)
+SELECT line->>'\$.key', line->'\$.value',
+    coalesce(line->>'\$.user_id', 'default_user'), line->>'\$.agent_name',
+    line->>'\$.created_at', line->>'\$.updated_at', line->'\$.metadata'
+FROM lines WHERE line->>'\$.scope' = 'persistent';
+INSERT INTO kag_working (key, value, user_id, agent_name, created_at,
+    updated_at, metadata)
+SELECT line->>'\$.key', line->'\$.value',
+    coalesce(line->>'\$.user_id', 'default_user'), line->>'\$.agent_name',
+    line->>'\$.created_at', line->>'\$.updated_at', line->'\$.metadata'
+FROM lines WHERE line->>'\$.scope' = 'working';
+COMMIT;
+EOF
+cat >"$work/peer.py" <<'EOF'
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+sql = ("INSERT INTO %s (key, value, user_id, agent_name, created_at, "
+       "updated_at, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)")
+rows = {"persistent": [], "working": []}
+with open(sys.argv[2], encoding="utf-8") as f:
+    for line in f:
+        r = json.loads(line)
+        md = r.get("metadata")
+        rows[r["scope"]].append((r["key"], json.dumps(r["value"]),
+            r.get("user_id", "default_user"), r.get("agent_name"),
+            r.get("created_at"), r.get("updated_at"),
+            None if md is None else json.dumps(md)))
+db.executemany(sql % "memories", rows["persistent"])
+db.executemany(sql % "kag_working", rows["working"])
+db.commit()
+EOF
+
+# The timer, as in tests/bench.sh: runs a shell command line $runs times
+# and prints the median wall time in seconds, the largest peak RSS in KiB
+# (-1 without GNU time) and the worst exit status.
+timer='
+import os, statistics, sys, time
+runs, cmd, rssfile = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+argv = ["/bin/sh", "-c", cmd]
+if rssfile:
+    argv = ["/usr/bin/time", "-f", "%M", "-o", rssfile] + argv
+secs, rss, worst = [], -1, 0
+for _ in range(runs):
+    t0 = time.monotonic()
+    pid = os.posix_spawn(argv[0], argv, os.environ)
+    _, status, _ = os.wait4(pid, 0)
+    secs.append(time.monotonic() - t0)
+    worst = max(worst, os.waitstatus_to_exitcode(status) & 255)
+    if rssfile:
+        with open(rssfile) as f:
+            rss = max(rss, int(f.read().split()[-1]))
+print("%.3f %d %d" % (statistics.median(secs), rss, worst))
+'
+rssfile=
+if /usr/bin/time -f %M -o "$dir/rss" true 2>/dev/null; then
+	rssfile=$dir/rss
+else
+	echo "bench: no GNU time, so no peak RSS: apt-get install time" >&2
+fi
+
+# measure CMD: sets t (seconds), rss (KiB, -1 unknown), st (exit status).
+# Each run starts from a new store, made outside the timed command.
+measure() {
+	m=$(python3 -c "$timer" "$runs" "$1" "$rssfile") ||
+	    die "the timer failed"
+	set -- $m
+	t=$1 rss=$2 st=$3
+}
+
+q() { printf "'%s'" "$1"; }
+D=$(q "$data")
+B=$(q "$db")
+L=$(q "$bin/kag-load")
+fresh="rm -f $B $B-journal && cp $(q "$empty") $B && sync &&"
+
+printf 'bench: %s records, %s MB, median of %s runs, each into a new store\n\n' \
+    "$n" $(($(wc -c <"$data") / 1048576)) "$runs"
+fmt='%-40s %8s %8s %8s  %-14s %s\n'
+printf "$fmt" task "kag s" "peer s" peer/kag target result
+printf "$fmt" ---- ----- ------ -------- ------ ------
+
+# row TASK KAGSECS PEERSECS MIN [NOTE]: kag must be at least MIN times as
+# fast as the peer.  NOTE, when given, is a reason for failing anyway.
+row() {
+	r=$(awk -v k="$2" -v p="$3" 'BEGIN {
+		if (k <= 0) k = 0.001; printf "%.2f", p / k }')
+	if [ -n "${5:-}" ]; then
+		res="FAIL ($5)"
+	elif awk -v r="$r" -v m="$4" 'BEGIN { exit !(r >= m) }'; then
+		res=PASS
+	else
+		res=FAIL
+	fi
+	case $res in FAIL*) fails=$((fails + 1)) ;; esac
+	printf "$fmt" "$1" "$2" "$3" "$r" ">= $4" "$res"
+}
+
+# check: whether the store holds every record, and the peer's too.
+check() {
+	got=$(python3 -c '
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print(sum(db.execute("SELECT count(*) FROM %s" % t).fetchone()[0]
+          for t in ("memories", "kag_working")))' "$db")
+	[ "$st" -eq 0 ] || { echo "exit $st"; return; }
+	[ "$got" -eq "$n" ] || echo "stored $got, want $n"
+}
+
+measure "$fresh $L -q -d $B $D"
+kt=$t krss=$rss
+note=$(check)
+if [ $havecli -eq 1 ]; then
+	measure "$fresh sqlite3 $B <$(q "$work/peer.sql")"
+	pnote=$(check)
+	row "load vs sqlite3 .import + INSERT" "$kt" "$t" 2 "$note${pnote:+ peer: $pnote}"
+else
+	printf "$fmt" "load vs sqlite3 .import + INSERT" - - - ">= 2" \
+	    "SKIP (sqlite3 is missing: apt-get install sqlite3)"
+fi
+measure "$fresh python3 $(q "$work/peer.py") $B $D"
+pnote=$(check)
+row "load vs python3 json + executemany" "$kt" "$t" 4 "$note${pnote:+ peer: $pnote}"
+
+# Peak RSS must not grow with the input: a tenth of the records, then all.
+measure "$fresh $L -q -d $B $(q "$small")"
+srss=$rss
+if [ "$krss" -lt 0 ] || [ "$srss" -lt 0 ]; then
+	printf "$fmt" "peak RSS kag-load" - - - "flat" \
+	    "SKIP (GNU time is missing: apt-get install time)"
+else
+	# What may grow: the set of the memories' identities, 8-byte
+	# fingerprints in tables kept at most 70% full and doubled when full,
+	# so at most 23 bytes a record; and 4 MB of slack.
+	allow=$((srss + 23 * (n - n / 10) / 1024 + 4096))
+	res=PASS
+	[ "$krss" -le "$allow" ] || { res=FAIL; fails=$((fails + 1)); }
+	printf "$fmt" "peak RSS kag-load, n/10 -> n" \
+	    "$(awk -v a="$srss" -v b="$krss" 'BEGIN {
+	    printf "%.0fM->%.0fM", a / 1024, b / 1024 }')" - - \
+	    "<= $((allow / 1024))M" "$res"
+fi
+
+echo
+if [ $fails -gt 0 ]; then
+	echo "bench: $fails target(s) missed"
+	exit 1
+fi
+echo "bench: every target met"
