@@ -60,7 +60,7 @@ static int
 help(void)
 {
 	fputs(SYNOPSIS "\n"
-		       "  -d, --db PATH          the store (default $KAG_DB, "
+		       "  -d PATH                the store (default $KAG_DB, "
 		       "else Kagura's memory.db)\n"
 		       "      --agent-name NAME  load every memory as this "
 		       "agent's ('' for none)\n"
@@ -79,6 +79,27 @@ help(void)
 		       "  -V, --version          print the version\n",
 	    stdout);
 	return done();
+}
+
+/* An owner given on the command line must be text that JSON can carry. */
+static const char *
+owner(const char *what, const char *arg)
+{
+	struct kag_buf b = KAG_BUF_INIT;
+	struct kag_json *j = kag_json_new();
+	int rc;
+
+	kag_buf_add_json_string(&b, arg, strlen(arg));
+	rc = kag_json_parse(j, b.buf, b.len, 0);
+	kag_json_free(j);
+	if (rc < 0) {
+		kag_buf_reset(&b);
+		kag_buf_addf(&b, "invalid %s ", what);
+		kag_buf_add_quoted(&b, arg, strlen(arg));
+		usage("%s (not UTF-8)", b.buf);
+	}
+	kag_buf_release(&b);
+	return arg;
 }
 
 static void
@@ -234,7 +255,6 @@ main(int argc, char *argv[])
 	static const struct option opts[] = {
 		{ "agent-name", required_argument, NULL, 'A' },
 		{ "clear", no_argument, NULL, 'C' },
-		{ "db", required_argument, NULL, 'd' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "on-conflict", required_argument, NULL, 'O' },
@@ -261,7 +281,7 @@ main(int argc, char *argv[])
 				usage("unknown option '-%c'", optopt);
 			usage("unknown option '%s'", argv[optind - 1]);
 		case 'A':
-			ld.o.agent_name = optarg;
+			ld.o.agent_name = owner("agent name", optarg);
 			break;
 		case 'C':
 			ld.o.clear = 1;
@@ -279,7 +299,7 @@ main(int argc, char *argv[])
 				    optarg);
 			break;
 		case 'U':
-			ld.o.user_id = optarg;
+			ld.o.user_id = owner("user id", optarg);
 			break;
 		case 'V':
 			puts("kag-load " KAG_VERSION);

@@ -1007,7 +1007,6 @@ int kag_dump_next(
 const char *kag_dump_errmsg(const struct kag_dump *d);
 void kag_dump_free(struct kag_dump *d); /* accepts NULL */
 
-
 /* ---------------------------------------------------------------------
  * load.c: records into the store, in one transaction
  *
@@ -1076,15 +1075,17 @@ struct kag_load_report {
 struct kag_load;
 
 /* A load into s (borrowed, open for writing; nothing else may use it in
- * the meantime); opts is copied, its strings borrowed; diag may be NULL. */
+ * the meantime); opts is copied, its strings borrowed, and NULL means
+ * replace, no clear, owners kept; diag may be NULL. */
 struct kag_load *kag_load_new(struct kag_store *s,
     const struct kag_load_opts *opts, kag_diag_fn *diag, void *ctx);
 /* Begin the transaction (waiting for other writers), create the tables
  * that are missing, clear if asked: 0, or -1 (kag_load_errmsg). */
 int kag_load_begin(struct kag_load *l);
-/* Write one record (headers and trailers are ignored): 0, also when it
- * was a data problem (reported); -1 on trouble (SQLite, I/O): stop, and
- * call kag_load_free(). */
+/* Write one record (headers and trailers are ignored; file is copied
+ * when kept): 0, also when it was a data problem (reported); -1 on
+ * trouble (SQLite, I/O): stop, and call kag_load_free().  New rows may be
+ * written in batches, so trouble may show at a later call. */
 int kag_load_record(struct kag_load *l, const struct kag_record *rec,
     const char *file, uintmax_t line);
 /* Check what needs the whole load, then commit when commit is nonzero

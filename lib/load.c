@@ -116,8 +116,11 @@ static const char *const sqltext[] = {
  * them (sqlite_master keeps their text as it was).  An identity seen
  * before (or sharing its fingerprint with one) brings the indexes back
  * at once and is looked up.  UNIQUE indexes stay: making one again could
- * fail.
+ * fail.  Past MAXSEEN identities, every table is looked up as usual.
  */
+#ifndef MAXSEEN
+#define MAXSEEN (1 << 21) /* identities remembered, about 40 MB at most */
+#endif
 enum { T_MEMORIES, T_WORKING, T_NODES, T_EDGES, T_HYPEREDGES, T_MEMBERS, NT };
 static const char *const tables[NT] = { "memories", "kag_working", "kag_nodes",
 	"kag_edges", "kag_hyperedges", "kag_hyperedge_members" };
@@ -417,6 +420,15 @@ restore(struct kag_load *l, int t)
 static int
 lookup(struct kag_load *l, int t)
 {
+	int i;
+
+	if (l->t[t].fresh && kag_fpset_count(l->seen) >= MAXSEEN) {
+		/* Memory stays flat: from here on, lookups. */
+		for (i = 0; i < NT; i++)
+			l->t[i].fresh = 0;
+		kag_fpset_free(l->seen);
+		l->seen = NULL;
+	}
 	if (l->t[t].fresh && kag_fpset_add(l->seen, l->key.buf, l->key.len))
 		return 0;
 	return restore(l, t) < 0 ? -1 : 1;

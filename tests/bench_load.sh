@@ -100,26 +100,43 @@ db.executemany(sql % "kag_working", rows["working"])
 db.commit()
 EOF
 
-# The timer, as in tests/bench.sh: runs a shell command line $runs times
-# and prints the median wall time in seconds, the largest peak RSS in KiB
-# (-1 without GNU time) and the worst exit status.
+# The timer: each round runs every contender once, in turn, so that what
+# else the machine does weighs on all of them alike.  Before each run the
+# store is made new (not timed); after it, the rows stored are counted.
+# Prints, per contender, the median wall time in seconds, the largest
+# peak RSS in KiB (-1 without GNU time), the worst exit status and the
+# fewest rows found.  The RSS comes from /usr/bin/time, as in bench.sh.
 timer='
-import os, statistics, sys, time
-runs, cmd, rssfile = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-argv = ["/bin/sh", "-c", cmd]
-if rssfile:
-    argv = ["/usr/bin/time", "-f", "%M", "-o", rssfile] + argv
-secs, rss, worst = [], -1, 0
+import os, shutil, sqlite3, statistics, sys, time
+runs, rssfile, empty, db = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+cmds = sys.argv[5:]
+res = [([], -1, 0, None) for _ in cmds]
 for _ in range(runs):
-    t0 = time.monotonic()
-    pid = os.posix_spawn(argv[0], argv, os.environ)
-    _, status, _ = os.wait4(pid, 0)
-    secs.append(time.monotonic() - t0)
-    worst = max(worst, os.waitstatus_to_exitcode(status) & 255)
-    if rssfile:
-        with open(rssfile) as f:
-            rss = max(rss, int(f.read().split()[-1]))
-print("%.3f %d %d" % (statistics.median(secs), rss, worst))
+    for i, cmd in enumerate(cmds):
+        for f in (db, db + "-journal"):
+            if os.path.exists(f):
+                os.remove(f)
+        shutil.copyfile(empty, db)
+        os.sync()
+        argv = ["/bin/sh", "-c", cmd]
+        if rssfile:
+            argv = ["/usr/bin/time", "-f", "%M", "-o", rssfile] + argv
+        t0 = time.monotonic()
+        pid = os.posix_spawn(argv[0], argv, os.environ)
+        _, status, _ = os.wait4(pid, 0)
+        secs, rss, worst, rows = res[i]
+        secs.append(time.monotonic() - t0)
+        worst = max(worst, os.waitstatus_to_exitcode(status) & 255)
+        if rssfile:
+            with open(rssfile) as f:
+                rss = max(rss, int(f.read().split()[-1]))
+        c = sqlite3.connect(db)
+        n = sum(c.execute("SELECT count(*) FROM %s" % t).fetchone()[0]
+                for t in ("memories", "kag_working"))
+        c.close()
+        res[i] = (secs, rss, worst, n if rows is None else min(rows, n))
+for secs, rss, worst, rows in res:
+    print("%.3f %d %d %d" % (statistics.median(secs), rss, worst, rows))
 '
 rssfile=
 if /usr/bin/time -f %M -o "$dir/rss" true 2>/dev/null; then
@@ -128,20 +145,32 @@ else
 	echo "bench: no GNU time, so no peak RSS: apt-get install time" >&2
 fi
 
-# measure CMD: sets t (seconds), rss (KiB, -1 unknown), st (exit status).
-# Each run starts from a new store, made outside the timed command.
+# measure CMD...: runs the contenders; sets t1, rss1, st1 and rows1 for the
+# first, t2... for the second, and so on.
 measure() {
-	m=$(python3 -c "$timer" "$runs" "$1" "$rssfile") ||
-	    die "the timer failed"
-	set -- $m
-	t=$1 rss=$2 st=$3
+	python3 -c "$timer" "$runs" "$rssfile" "$empty" "$db" "$@" \
+	    >"$work/m" || die "the timer failed"
+	i=0
+	while read -r a b c d; do
+		i=$((i + 1))
+		eval "t$i=\$a rss$i=\$b st$i=\$c rows$i=\$d"
+	done <"$work/m"
+}
+
+# note I WANT: why contender I's result does not count, or nothing.
+note() {
+	eval "st=\$st$1 rows=\$rows$1"
+	if [ "$st" -ne 0 ]; then
+		echo "exit $st"
+	elif [ "$rows" -ne "$2" ]; then
+		echo "stored $rows, want $2"
+	fi
 }
 
 q() { printf "'%s'" "$1"; }
 D=$(q "$data")
 B=$(q "$db")
 L=$(q "$bin/kag-load")
-fresh="rm -f $B $B-journal && cp $(q "$empty") $B && sync &&"
 
 printf 'bench: %s records, %s MB, median of %s runs, each into a new store\n\n' \
     "$n" $(($(wc -c <"$data") / 1048576)) "$runs"
@@ -165,37 +194,30 @@ row() {
 	printf "$fmt" "$1" "$2" "$3" "$r" ">= $4" "$res"
 }
 
-# check: whether the store holds every record, and the peer's too.
-check() {
-	got=$(python3 -c '
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-print(sum(db.execute("SELECT count(*) FROM %s" % t).fetchone()[0]
-          for t in ("memories", "kag_working")))' "$db")
-	[ "$st" -eq 0 ] || { echo "exit $st"; return; }
-	[ "$got" -eq "$n" ] || echo "stored $got, want $n"
-}
-
-measure "$fresh $L -q -d $B $D"
-kt=$t krss=$rss
-note=$(check)
+py="python3 $(q "$work/peer.py") $B $D"
 if [ $havecli -eq 1 ]; then
-	measure "$fresh sqlite3 $B <$(q "$work/peer.sql")"
-	pnote=$(check)
-	row "load vs sqlite3 .import + INSERT" "$kt" "$t" 2 "$note${pnote:+ peer: $pnote}"
+	measure "$L -q -d $B $D" "$py" "sqlite3 $B <$(q "$work/peer.sql")"
+else
+	measure "$L -q -d $B $D" "$py"
+fi
+krss=$rss1
+kn=$(note 1 "$n")
+if [ $havecli -eq 1 ]; then
+	pn=$(note 3 "$n")
+	row "load vs sqlite3 .import + INSERT" "$t1" "$t3" 2 \
+	    "$kn${pn:+ peer: $pn}"
 else
 	printf "$fmt" "load vs sqlite3 .import + INSERT" - - - ">= 2" \
 	    "SKIP (sqlite3 is missing: apt-get install sqlite3)"
 fi
-measure "$fresh python3 $(q "$work/peer.py") $B $D"
-pnote=$(check)
-row "load vs python3 json + executemany" "$kt" "$t" 4 "$note${pnote:+ peer: $pnote}"
+pn=$(note 2 "$n")
+row "load vs python3 json + executemany" "$t1" "$t2" 4 "$kn${pn:+ peer: $pn}"
 
 # Peak RSS must not grow with the input: a tenth of the records, then all.
-measure "$fresh $L -q -d $B $(q "$small")"
-srss=$rss
+measure "$L -q -d $B $(q "$small")"
+srss=$rss1
 if [ "$krss" -lt 0 ] || [ "$srss" -lt 0 ]; then
-	printf "$fmt" "peak RSS kag-load" - - - "flat" \
+	printf "$fmt" "peak RSS kag-load, n/10 -> n" - - - "flat" \
 	    "SKIP (GNU time is missing: apt-get install time)"
 else
 	# What may grow: the set of the memories' identities, 8-byte

@@ -12,7 +12,8 @@
  * row comes out on a line as a JSON array: text as a JSON string (NUL and
  * control bytes escaped), integers and reals as numbers, NULL as null, a
  * blob as the string "x'HEX'".  The database is opened read-write but
- * never created.  Exit 0, or 2 with a message.
+ * never created; a busy store is waited for up to a minute.  Exit 0, or 2
+ * with a message.
  */
 static void
 cell(struct kag_buf *b, sqlite3_stmt *st, int c)
@@ -64,7 +65,7 @@ main(int argc, char *argv[])
 		sqlite3_close(db);
 		return 2;
 	}
-	sqlite3_busy_timeout(db, 10000);
+	sqlite3_busy_timeout(db, 60000);
 	for (i = 2; i < argc && rv == 0; i++) {
 		if (sqlite3_prepare_v2(db, argv[i], -1, &st, NULL) !=
 		    SQLITE_OK) {
