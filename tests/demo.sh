@@ -50,4 +50,12 @@ step 0 "verify the gzip: kag reads it as it is" \
     "kag-verify alice.jsonl.gz"
 step 1 "a stream cut short (as by a dropped link) is caught" \
     "head -n 5 alice.jsonl | kag-verify -"
+step 0 "load the sample into a new store, in one transaction" \
+    "rm -f store.db && kag-load -d store.db sample.jsonl"
+step 1 "a cut stream loads nothing: the store stays as it was" \
+    "head -n 30 sample.jsonl | kag-load -d store.db --clear"
+step 0 "dump the store, keep bob's persistent memories, load them elsewhere" \
+    "rm -f bob.db && kag-dump -d store.db | kag-filter --user-id bob --scope persistent --type memory | kag-load -d bob.db"
+step 0 "Kagura's own directory form, which its importer reads" \
+    "rm -rf export && kag-dump -d bob.db -o export && ls export && cat export/metadata.json && echo"
 printf '\ndemo: every step did what was expected\n'
