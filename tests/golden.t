@@ -3,7 +3,8 @@
 #
 # A case is a directory tests/golden/PROGRAM/NAME holding:
 #   cmd     a shell command line, run in a scratch directory with kag's
-#           programs first on PATH and $DATA naming tests/data
+#           programs first on PATH, $DATA naming tests/data and $KAG_BIN
+#           the directory of the built programs
 #   stdin   (optional) fed to the command, else /dev/null
 #   stdout  the expected standard output, byte for byte
 #   stderr  the expected standard error
@@ -13,7 +14,8 @@
 # (with tests/valgrind.supp when it starts with "valgrind").
 top=$(cd "$(dirname "$0")/.." && pwd)
 DATA=$top/tests/data
-export DATA
+KAG_BIN=$top/bin # the real programs, for cases that must copy one
+export DATA KAG_BIN
 tmp=$top/tests/tmp/golden.$$
 mkdir -p "$tmp/bin"
 trap 'rm -rf "$tmp"' EXIT INT TERM
