@@ -268,9 +268,10 @@ int
 main(int argc, char *argv[])
 {
 	struct dump p = { 0 };
-	struct kag_buf db = KAG_BUF_INIT;
+	static struct kag_buf db = KAG_BUF_INIT;
 	struct kag_store *s;
-	struct sel *sel;
+	/* Static: still reachable when a trouble exit leaves main early. */
+	static struct sel *sel;
 	const char *dpath = NULL, *out = NULL, *gjpath = NULL;
 	char when[32];
 	unsigned flags = 0;
