@@ -119,7 +119,7 @@ done
 for base in base empty; do
 	for pct in 20 50 80 95; do
 		eval "delay=\$((full_$base * pct / 100))"
-		for try in 1 2 3 4 5 6; do
+		for try in 1 2 3 4 5 6 7 8 9 10; do
 			cp $base.db s.db
 			"$load" -q -d s.db big.jsonl &
 			pid=$!
@@ -128,7 +128,7 @@ for base in base empty; do
 			killed=$?
 			wait "$pid" 2>/dev/null
 			[ $killed -eq 0 ] && break
-			delay=$((delay * 3 / 4))
+			delay=$((delay / 2))
 		done
 		snapshot s.db >s.snap
 		cmp -s $base.snap s.snap && [ $killed -eq 0 ]
