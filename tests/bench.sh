@@ -9,37 +9,15 @@
 # stops at the first match when its output is /dev/null.
 # Exit status: 0 if every target is met, 1 if one is not, 2 on trouble.
 top=$(cd "$(dirname "$0")/.." && pwd)
-dir=$top/tests/tmp/bench
-n=${BENCH_RECORDS:-1000000}
-runs=${BENCH_RUNS:-3}
-bin=$top/bin
-fails=0
+. "$top/tests/benchlib.sh"
 
-die() {
-	echo "bench: $*" >&2
-	exit 2
-}
-
-case $n in '' | *[!0-9]*) die "BENCH_RECORDS '$n' is not a number" ;; esac
-case $runs in
-'' | 0 | *[!0-9]*) die "BENCH_RUNS '$runs' is not a positive number" ;;
-esac
 for p in kag-filter kag-verify; do
 	[ -x "$bin/$p" ] || die "'$bin/$p' is missing: run 'make' first"
 done
-command -v python3 >/dev/null 2>&1 ||
-    die "python3 makes the data and times the runs: apt-get install python3"
 command -v gzip >/dev/null 2>&1 || die "gzip is missing: apt-get install gzip"
 havejq=1
 command -v jq >/dev/null 2>&1 || havejq=0
 
-mkdir -p "$dir" || exit 2
-data=$dir/memories-$n.jsonl
-if [ ! -s "$data" ]; then
-	echo "bench: making $n records in $data" >&2
-	python3 "$top/tests/gen_bench_data.py" memories "$n" >"$data.tmp" &&
-	    mv "$data.tmp" "$data" || die "cannot make '$data'"
-fi
 if [ ! -s "$data.gz" ]; then
 	echo "bench: gzip -6 $data" >&2
 	gzip -6 -c "$data" >"$data.gz.tmp" && mv "$data.gz.tmp" "$data.gz" ||
@@ -47,69 +25,10 @@ if [ ! -s "$data.gz" ]; then
 fi
 cat "$data" "$data.gz" >/dev/null # into the page cache, for every contender
 
-# The timer: runs a shell command line $runs times and prints the median
-# wall time in seconds, the largest peak RSS in KiB (-1 without GNU time)
-# and the worst exit status.  The RSS comes from /usr/bin/time, not from
-# wait4(): a child's high-water mark starts at its parent's size (the
-# kernel carries it across exec), and Python is larger than what it runs.
-timer='
-import os, statistics, sys, time
-runs, cmd, rssfile = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-argv = ["/bin/sh", "-c", cmd]
-if rssfile:
-    argv = ["/usr/bin/time", "-f", "%M", "-o", rssfile] + argv
-secs, rss, worst = [], -1, 0
-for _ in range(runs):
-    t0 = time.monotonic()
-    pid = os.posix_spawn(argv[0], argv, os.environ)
-    _, status, _ = os.wait4(pid, 0)
-    secs.append(time.monotonic() - t0)
-    worst = max(worst, os.waitstatus_to_exitcode(status) & 255)
-    if rssfile:
-        with open(rssfile) as f:
-            rss = max(rss, int(f.read().split()[-1]))
-print("%.3f %d %d" % (statistics.median(secs), rss, worst))
-'
-rssfile=
-if /usr/bin/time -f %M -o "$dir/rss" true 2>/dev/null; then
-	rssfile=$dir/rss
-else
-	echo "bench: no GNU time, so no peak RSS: apt-get install time" >&2
-fi
-
-# measure CMD: sets t (seconds), rss (KiB, -1 unknown), st (exit status).
-measure() {
-	m=$(python3 -c "$timer" "$runs" "$1" "$rssfile") ||
-	    die "the timer failed"
-	set -- $m
-	t=$1 rss=$2 st=$3
-}
-
 printf 'bench: %s records, %s MB (%s MB gzip), median of %s runs\n\n' \
     "$n" $(($(wc -c <"$data") / 1048576)) \
     $(($(wc -c <"$data.gz") / 1048576)) "$runs"
-fmt='%-40s %8s %8s %8s  %-14s %s\n'
-printf "$fmt" task "kag s" "peer s" peer/kag target result
-printf "$fmt" ---- ----- ------ -------- ------ ------
-
-# row TASK KAGSECS PEERSECS MIN [NOTE]: kag must be at least MIN times as
-# fast as the peer (MIN 0.5: at most twice as slow).  NOTE, when given,
-# is a reason for failing anyway.
-row() {
-	r=$(awk -v k="$2" -v p="$3" 'BEGIN {
-		if (k <= 0) k = 0.001; printf "%.2f", p / k }')
-	if [ -n "${5:-}" ]; then
-		res="FAIL ($5)"
-	elif awk -v r="$r" -v m="$4" 'BEGIN { exit !(r >= m) }'; then
-		res=PASS
-	else
-		res=FAIL
-	fi
-	case $res in FAIL*) fails=$((fails + 1)) ;; esac
-	target=">= $4"
-	[ "$4" = 1.01 ] && target="> 1 (faster)"
-	printf "$fmt" "$1" "$2" "$3" "$r" "$target" "$res"
-}
+header
 
 skipjq() {
 	printf "$fmt" "$1" - - - "$2" "SKIP (jq is missing: apt-get install jq)"
@@ -125,7 +44,6 @@ check() {
 
 kag=$dir/out.kag
 peer=$dir/out.peer
-q() { printf "'%s'" "$1"; }
 D=$(q "$data")
 F=$(q "$bin/kag-filter")
 V=$(q "$bin/kag-verify")

@@ -12,36 +12,13 @@
 # fields, in id order, to a regular file.
 # Exit status: 0 if every target is met, 1 if one is not, 2 on trouble.
 top=$(cd "$(dirname "$0")/.." && pwd)
-dir=$top/tests/tmp/bench
-n=${BENCH_RECORDS:-1000000}
-runs=${BENCH_RUNS:-3}
-bin=$top/bin
-fails=0
+. "$top/tests/benchlib.sh"
 
-die() {
-	echo "bench: $*" >&2
-	exit 2
-}
-
-case $n in '' | *[!0-9]*) die "BENCH_RECORDS '$n' is not a number" ;; esac
-case $runs in
-'' | 0 | *[!0-9]*) die "BENCH_RUNS '$runs' is not a positive number" ;;
-esac
 [ -x "$bin/kag-dump" ] || die "'$bin/kag-dump' is missing: run 'make' first"
-command -v python3 >/dev/null 2>&1 ||
-    die "python3 makes the data and times the runs: apt-get install python3"
 python3 -c 'import sqlite3' 2>/dev/null ||
     die "python3 has no sqlite3 module: apt-get install python3"
 havecli=1
 command -v sqlite3 >/dev/null 2>&1 || havecli=0
-
-mkdir -p "$dir" || exit 2
-data=$dir/memories-$n.jsonl
-if [ ! -s "$data" ]; then
-	echo "bench: making $n records in $data" >&2
-	python3 "$top/tests/gen_bench_data.py" memories "$n" >"$data.tmp" &&
-	    mv "$data.tmp" "$data" || die "cannot make '$data'"
-fi
 
 # The store: every record in Kagura's memories table, as Kagura writes
 # rows (json.dumps of the value and the metadata, its default spacing and
@@ -95,65 +72,10 @@ EOF
 fi
 cat "$store" >/dev/null # into the page cache, for every contender
 
-# The timer (as in tests/bench.sh): runs a shell command line $runs times
-# and prints the median wall time in seconds, the largest peak RSS in KiB
-# (-1 without GNU time) and the worst exit status.
-timer='
-import os, statistics, sys, time
-runs, cmd, rssfile = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-argv = ["/bin/sh", "-c", cmd]
-if rssfile:
-    argv = ["/usr/bin/time", "-f", "%M", "-o", rssfile] + argv
-secs, rss, worst = [], -1, 0
-for _ in range(runs):
-    t0 = time.monotonic()
-    pid = os.posix_spawn(argv[0], argv, os.environ)
-    _, status, _ = os.wait4(pid, 0)
-    secs.append(time.monotonic() - t0)
-    worst = max(worst, os.waitstatus_to_exitcode(status) & 255)
-    if rssfile:
-        with open(rssfile) as f:
-            rss = max(rss, int(f.read().split()[-1]))
-print("%.3f %d %d" % (statistics.median(secs), rss, worst))
-'
-rssfile=
-if /usr/bin/time -f %M -o "$dir/rss" true 2>/dev/null; then
-	rssfile=$dir/rss
-else
-	echo "bench: no GNU time, so no peak RSS: apt-get install time" >&2
-fi
-
-# measure CMD: sets t (seconds), rss (KiB, -1 unknown), st (exit status).
-measure() {
-	m=$(python3 -c "$timer" "$runs" "$1" "$rssfile") ||
-	    die "the timer failed"
-	set -- $m
-	t=$1 rss=$2 st=$3
-}
-
 printf 'bench: %s records, a %s MB store, median of %s runs\n\n' \
     "$n" $(($(wc -c <"$store") / 1048576)) "$runs"
-fmt='%-40s %8s %8s %8s  %-14s %s\n'
-printf "$fmt" task "kag s" "peer s" peer/kag target result
-printf "$fmt" ---- ----- ------ -------- ------ ------
+header
 
-# row TASK KAGSECS PEERSECS MIN [NOTE]: kag must be at least MIN times as
-# fast as the peer.  NOTE, when given, is a reason for failing anyway.
-row() {
-	r=$(awk -v k="$2" -v p="$3" 'BEGIN {
-		if (k <= 0) k = 0.001; printf "%.2f", p / k }')
-	if [ -n "${5:-}" ]; then
-		res="FAIL ($5)"
-	elif awk -v r="$r" -v m="$4" 'BEGIN { exit !(r >= m) }'; then
-		res=PASS
-	else
-		res=FAIL
-	fi
-	case $res in FAIL*) fails=$((fails + 1)) ;; esac
-	printf "$fmt" "$1" "$2" "$3" "$r" ">= $4" "$res"
-}
-
-q() { printf "'%s'" "$1"; }
 kag=$dir/out.kag
 peer=$dir/out.peer
 S=$(q "$store")

@@ -12,36 +12,14 @@
 # synchronous FULL, so each pays for its fsync at commit.
 # Exit status: 0 if every target is met, 1 if one is not, 2 on trouble.
 top=$(cd "$(dirname "$0")/.." && pwd)
-dir=$top/tests/tmp/bench
-n=${BENCH_RECORDS:-1000000}
-runs=${BENCH_RUNS:-3}
-bin=$top/bin
-fails=0
+. "$top/tests/benchlib.sh"
 
-die() {
-	echo "bench: $*" >&2
-	exit 2
-}
-
-case $n in '' | *[!0-9]*) die "BENCH_RECORDS '$n' is not a number" ;; esac
-case $runs in
-'' | 0 | *[!0-9]*) die "BENCH_RUNS '$runs' is not a positive number" ;;
-esac
 [ -x "$bin/kag-load" ] || die "'$bin/kag-load' is missing: run 'make' first"
-command -v python3 >/dev/null 2>&1 ||
-    die "python3 makes the data and times the runs: apt-get install python3"
 python3 -c 'import sqlite3' 2>/dev/null ||
     die "python3 has no sqlite3 module: apt-get install python3"
 havecli=1
 command -v sqlite3 >/dev/null 2>&1 || havecli=0
 
-mkdir -p "$dir" || exit 2
-data=$dir/memories-$n.jsonl
-if [ ! -s "$data" ]; then
-	echo "bench: making $n records in $data" >&2
-	python3 "$top/tests/gen_bench_data.py" memories "$n" >"$data.tmp" &&
-	    mv "$data.tmp" "$data" || die "cannot make '$data'"
-fi
 small=$dir/memories-$n-tenth.jsonl
 if [ ! -s "$small" ]; then
 	head -n $((n / 10)) "$data" >"$small.tmp" && mv "$small.tmp" "$small" ||
@@ -138,12 +116,6 @@ for _ in range(runs):
 for secs, rss, worst, rows in res:
     print("%.3f %d %d %d" % (statistics.median(secs), rss, worst, rows))
 '
-rssfile=
-if /usr/bin/time -f %M -o "$dir/rss" true 2>/dev/null; then
-	rssfile=$dir/rss
-else
-	echo "bench: no GNU time, so no peak RSS: apt-get install time" >&2
-fi
 
 # measure CMD...: runs the contenders; sets t1, rss1, st1 and rows1 for the
 # first, t2... for the second, and so on.
@@ -167,32 +139,13 @@ note() {
 	fi
 }
 
-q() { printf "'%s'" "$1"; }
 D=$(q "$data")
 B=$(q "$db")
 L=$(q "$bin/kag-load")
 
 printf 'bench: %s records, %s MB, median of %s runs, each into a new store\n\n' \
     "$n" $(($(wc -c <"$data") / 1048576)) "$runs"
-fmt='%-40s %8s %8s %8s  %-14s %s\n'
-printf "$fmt" task "kag s" "peer s" peer/kag target result
-printf "$fmt" ---- ----- ------ -------- ------ ------
-
-# row TASK KAGSECS PEERSECS MIN [NOTE]: kag must be at least MIN times as
-# fast as the peer.  NOTE, when given, is a reason for failing anyway.
-row() {
-	r=$(awk -v k="$2" -v p="$3" 'BEGIN {
-		if (k <= 0) k = 0.001; printf "%.2f", p / k }')
-	if [ -n "${5:-}" ]; then
-		res="FAIL ($5)"
-	elif awk -v r="$r" -v m="$4" 'BEGIN { exit !(r >= m) }'; then
-		res=PASS
-	else
-		res=FAIL
-	fi
-	case $res in FAIL*) fails=$((fails + 1)) ;; esac
-	printf "$fmt" "$1" "$2" "$3" "$r" ">= $4" "$res"
-}
+header
 
 py="python3 $(q "$work/peer.py") $B $D"
 if [ $havecli -eq 1 ]; then
