@@ -18,19 +18,36 @@ DEPS_CFLAGS = `$(PKG_CONFIG) --cflags zlib sqlite3`
 DEPS_LIBS = `$(PKG_CONFIG) --libs zlib sqlite3` -lpthread
 LDFLAGS =
 
-PROGS = bin/kag-verify bin/kag-filter bin/kag-dump bin/kag-load
+PROGS = bin/kag-verify bin/kag-filter bin/kag-dump bin/kag-load \
+	$(SUBGRAPH_PROG)
 LIBOBJ = lib/util.o lib/reader.o lib/writer.o lib/json.o lib/jsonread.o \
 	lib/record.o lib/parser.o \
 	lib/input.o lib/set.o lib/time.o lib/glob.o lib/check.o lib/progress.o \
 	lib/match.o lib/store.o \
 	lib/dump.o lib/graphjson.o lib/rows.o lib/exportdir.o \
-	lib/load.o
+	lib/load.o \
+	$(DUMP_OBJ) $(SUBGRAPH_OBJ) $(DOC_OBJ) $(STATE_OBJ) $(HARDEN_OBJ)
 UNITS = tests/unit/t_util tests/unit/t_reader tests/unit/t_writer \
 	tests/unit/t_json tests/unit/t_record tests/unit/t_misc tests/unit/t_check \
 	tests/unit/t_match \
 	tests/unit/t_dump tests/unit/jsoneq \
-	tests/unit/t_load tests/unit/sqlq
-MANS = man/kag.5 man/kag-verify.1 man/kag-filter.1 man/kag-dump.1 man/kag-load.1
+	tests/unit/t_load tests/unit/sqlq \
+	$(SUBGRAPH_UNITS) $(DOC_UNITS) $(STATE_UNITS) $(HARDEN_UNITS)
+MANS = man/kag.5 man/kag-verify.1 man/kag-filter.1 man/kag-dump.1 man/kag-load.1 \
+	$(SUBGRAPH_MANS)
+
+# Each piece of work names its own files on its own line.
+DUMP_OBJ =
+SUBGRAPH_PROG =
+SUBGRAPH_OBJ =
+SUBGRAPH_UNITS =
+SUBGRAPH_MANS =
+DOC_OBJ =
+DOC_UNITS =
+STATE_OBJ =
+STATE_UNITS =
+HARDEN_OBJ =
+HARDEN_UNITS =
 
 all: deps-check $(PROGS)
 
@@ -52,41 +69,14 @@ $(LIBOBJ) $(PROGS:=.o) $(UNITS:=.o): lib/kag.h
 .c.o:
 	$(CC) $(CFLAGS) $(DEPS_CFLAGS) -Ilib -c -o $@ $<
 
-$(PROGS): lib/libkag.a
-bin/kag-verify: bin/kag-verify.o
-	$(CC) $(LDFLAGS) -o $@ bin/kag-verify.o lib/libkag.a $(DEPS_LIBS)
-bin/kag-filter: bin/kag-filter.o
-	$(CC) $(LDFLAGS) -o $@ bin/kag-filter.o lib/libkag.a $(DEPS_LIBS)
-bin/kag-dump: bin/kag-dump.o
-	$(CC) $(LDFLAGS) -o $@ bin/kag-dump.o lib/libkag.a $(DEPS_LIBS)
-bin/kag-load: bin/kag-load.o
-	$(CC) $(LDFLAGS) -o $@ bin/kag-load.o lib/libkag.a $(DEPS_LIBS)
-
-$(UNITS): lib/libkag.a tests/unit/tap.h
-tests/unit/t_util: tests/unit/t_util.o
+# A program or a unit test is its object linked with the library.
+$(PROGS) $(UNITS): lib/libkag.a
+$(UNITS): tests/unit/tap.h
+.c:
+	$(CC) $(CFLAGS) $(DEPS_CFLAGS) -Ilib -c -o $@.o $<
 	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
-tests/unit/t_reader: tests/unit/t_reader.o
-	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
-tests/unit/t_writer: tests/unit/t_writer.o
-	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
-tests/unit/t_json: tests/unit/t_json.o
-	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
-tests/unit/t_record: tests/unit/t_record.o
-	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
-tests/unit/t_misc: tests/unit/t_misc.o
-	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
-tests/unit/t_check: tests/unit/t_check.o
-	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
-tests/unit/t_match: tests/unit/t_match.o
-	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
-tests/unit/t_dump: tests/unit/t_dump.o
-	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
-tests/unit/jsoneq: tests/unit/jsoneq.o
-	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
-tests/unit/t_load: tests/unit/t_load.o
-	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
-tests/unit/sqlq: tests/unit/sqlq.o
-	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
+.o:
+	$(CC) $(LDFLAGS) -o $@ $< lib/libkag.a $(DEPS_LIBS)
 
 check: all $(UNITS)
 	prove tests/
@@ -103,8 +93,12 @@ sanitize: deps-check
 
 # Each script prints its table and exits 1 if a target is missed; all run.
 bench: all
-	rv=0; for b in bench bench_dump bench_load; do \
-	    sh tests/$$b.sh || rv=1; done; exit $$rv
+	rv=0; for b in tests/bench.sh tests/bench_*.sh; do sh $$b || rv=1; done; exit $$rv
+
+# Each fuzz target for FUZZ_SECONDS (tests/fuzz/fuzz.mk; clang, libFuzzer).
+FUZZ_SECONDS = 60
+fuzz: deps-check
+	$(MAKE) -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 demo: all
 	sh tests/demo.sh
@@ -129,5 +123,5 @@ clean:
 	rm -f $(PROGS) bin/*.o lib/*.o lib/libkag.a $(UNITS) tests/unit/*.o
 	rm -rf .sanitize tests/tmp
 
-.PHONY: all check deps deps-check sanitize bench demo format format-check \
+.PHONY: all check deps deps-check sanitize bench fuzz demo format format-check \
 	install uninstall clean

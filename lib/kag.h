@@ -1100,4 +1100,20 @@ const char *kag_load_errmsg(const struct kag_load *l);
 /* Roll back what is not committed and free.  Accepts NULL. */
 void kag_load_free(struct kag_load *l);
 
+/* ---------------------------------------------------------------------
+ * (subgraph work: graph.c and its siblings go here)
+ */
+
+/* ---------------------------------------------------------------------
+ * (document work: document.c and its siblings go here)
+ */
+
+/* ---------------------------------------------------------------------
+ * (state work: state.c, report.c and their siblings go here)
+ */
+
+/* ---------------------------------------------------------------------
+ * (hardening work: anything it needs goes here)
+ */
+
 #endif
