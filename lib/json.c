@@ -1003,6 +1003,118 @@ bad:
 	return -1;
 }
 
+/* ------------------------------------------------------------------ */
+/* Checking without tokens */
+
+#define CHECKDEPTH 1024 /* deeper texts go to kag_json_parse() */
+
+static size_t
+skipws(const unsigned char *s, size_t i, size_t n)
+{
+	while (i < n && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' ||
+			    s[i] == '\t'))
+		i++;
+	return i;
+}
+
+/*
+ * The same grammar as kag_json_parse(), walked once with a stack of bits
+ * instead of tokens, with the same string and literal checks.  Whatever
+ * it does not take, kag_json_parse() reads again and has the last word,
+ * so the two can only disagree if this one took a text that the parser
+ * refuses, which the tests look for.
+ */
+int
+kag_json_check(struct kag_json *j, const char *text, size_t n, unsigned flags)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	uint64_t obj[CHECKDEPTH / 64]; /* bit d: level d is an object */
+	struct ctx c;
+	size_t i = 0, e;
+	long k;
+	int depth = 0, esc, lit, inobj = 0;
+
+	if (n > INT_MAX)
+		goto slow;
+	memset(&c, 0, sizeof(c));
+	c.j = j;
+	c.s = s;
+	c.n = n;
+value:
+	if ((i = skipws(s, i, n)) >= n)
+		goto slow;
+	switch (s[i]) {
+	case '"':
+		if ((k = string(&c, i, &esc)) < 0)
+			goto slow;
+		i = (size_t)k + 1;
+		goto next;
+	case '{':
+	case '[':
+		if (depth == CHECKDEPTH)
+			goto slow;
+		inobj = s[i] == '{';
+		if (inobj)
+			obj[depth / 64] |= (uint64_t)1 << depth % 64;
+		else
+			obj[depth / 64] &= ~((uint64_t)1 << depth % 64);
+		depth++;
+		if ((i = skipws(s, i + 1, n)) < n && s[i] == (inobj ? '}' : ']'))
+			goto close;
+		if (inobj)
+			goto key;
+		goto value;
+	default:
+		for (e = i; e < n && isword(s[e]); e++)
+			;
+		lit = e > i ? literal(s, i, e) : L_BADLIT;
+		if (lit != L_OK &&
+		    (lit != L_NONFINITE || !(flags & KAG_JSON_NONFINITE)))
+			goto slow;
+		i = e;
+		goto next;
+	}
+key:
+	if ((i = skipws(s, i, n)) >= n || s[i] != '"' ||
+	    (k = string(&c, i, &esc)) < 0)
+		goto slow;
+	if ((i = skipws(s, (size_t)k + 1, n)) >= n || s[i] != ':')
+		goto slow;
+	i++;
+	goto value;
+next:
+	i = skipws(s, i, n);
+	if (depth == 0) {
+		if (i < n)
+			goto slow;
+		j->text = text;
+		j->len = n;
+		j->ntok = 0;
+		j->errmsg[0] = '\0';
+		j->errcol = 0;
+		return 0;
+	}
+	if (i >= n)
+		goto slow;
+	inobj = obj[(depth - 1) / 64] >> (depth - 1) % 64 & 1;
+	if (s[i] == ',') {
+		i++;
+		if (inobj)
+			goto key;
+		goto value;
+	}
+	if (s[i] != (inobj ? '}' : ']'))
+		goto slow;
+close:
+	depth--;
+	i++;
+	goto next;
+slow:
+	lit = kag_json_parse(j, text, n, flags);
+	j->ntok = 0;
+	return lit;
+}
+
 const char *
 kag_json_errmsg(const struct kag_json *j)
 {

@@ -140,6 +140,80 @@ embedded(const char *name, const char *s, size_t n, int want)
 	return good;
 }
 
+/*
+ * kag_json_check() gives kag_json_parse()'s verdict, message and column
+ * for s[0..n), both ways for NaN: 0 if so, 1 (and a note) if not.
+ */
+static int
+agree(const char *s, size_t n)
+{
+	static struct kag_json *fast;
+	char msg[128];
+	unsigned f;
+	int r, col;
+
+	if (fast == NULL)
+		fast = kag_json_new();
+	for (f = 0; f <= KAG_JSON_NONFINITE; f += KAG_JSON_NONFINITE) {
+		r = kag_json_parse(j, s, n, f);
+		snprintf(msg, sizeof(msg), "%s", kag_json_errmsg(j));
+		col = kag_json_errcol(j);
+		if (kag_json_check(fast, s, n, f) != r ||
+		    strcmp(kag_json_errmsg(fast), msg) != 0 ||
+		    kag_json_errcol(fast) != col || fast->ntok != 0) {
+			printf("# check and parse disagree on '%.*s'\n",
+			    n > 60 ? 60 : (int)n, s);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * agree() on s and on every text one edit away from it: each byte
+ * replaced by a byte that matters to the grammar, deleted or doubled.
+ */
+static int
+mutants(const char *s, size_t n)
+{
+	static const char bytes[] = "\"\\{}[],: 0-e.tN\x80\xc3\n\x01u";
+	char *m = kag_xmalloc(n + 1);
+	size_t i, b;
+	int bad = agree(s, n);
+
+	for (i = 0; i < n && i < 400; i++) {
+		memcpy(m, s, n);
+		for (b = 0; b < sizeof(bytes); b++) {
+			m[i] = bytes[b]; /* the last is NUL */
+			bad += agree(m, n);
+		}
+		memcpy(m, s, i);
+		memcpy(m + i, s + i + 1, n - i - 1);
+		bad += agree(m, n - 1);
+		memcpy(m, s, i + 1);
+		memcpy(m + i + 1, s + i, n - i);
+		bad += agree(m, n + 1);
+	}
+	free(m);
+	return bad;
+}
+
+/* agree() on [[...]] and {"a":{"a":...}} d levels deep, and cut short. */
+static int
+deep(int d)
+{
+	struct kag_buf b = { 0 };
+	int i, bad;
+
+	for (i = 0; i < d; i++)
+		kag_buf_adds(&b, i % 2 ? "{\"a\":" : "[");
+	for (i = d - 1; i >= 0; i--)
+		kag_buf_adds(&b, i % 2 ? "}" : "]");
+	bad = agree(b.buf, b.len) + agree(b.buf, b.len - 1);
+	free(b.buf);
+	return bad;
+}
+
 /* Every case of JSONTestSuite's test_parsing. */
 static void
 suite(const char *argv0)
@@ -150,7 +224,7 @@ suite(const char *argv0)
 	DIR *d;
 	size_t n;
 	int nn = 0, i, r, rnf, y = 0, no = 0, ind = 0, wrong = 0, nfwrong = 0;
-	int emb = 0;
+	int emb = 0, differ = 0;
 
 	if (env != NULL) {
 		snprintf(dir, sizeof(dir), "%s", env);
@@ -207,6 +281,7 @@ suite(const char *argv0)
 			if (!embedded(names[i], s, n, r))
 				emb++;
 		}
+		differ += names[i][0] == 'y' ? mutants(s, n) : agree(s, n);
 		free(s);
 		free(names[i]);
 	}
@@ -222,6 +297,11 @@ suite(const char *argv0)
 	    nfwrong);
 	ok(emb == 0, "same verdicts and tokens inside a long text (%d wrong)",
 	    emb);
+	differ += deep(1023) + deep(1024) + deep(1025) + deep(5000);
+	ok(differ == 0,
+	    "kag_json_check gives kag_json_parse's verdict, message and "
+	    "column on every case and every y_ case one edit away (%d differ)",
+	    differ);
 }
 
 /* What jsmn lets through and we must not, one by one. */
