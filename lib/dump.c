@@ -251,21 +251,22 @@ tables(struct kag_dump *d)
 }
 
 /*
- * Whether the text just parsed into j is of the type flags asks for (a
+ * Whether the valid JSON text s[0..n) is of the type flags asks for (a
  * data is an object, a weight a number, directed true or false), or
  * anything.
  */
 static int
-typed(const struct kag_json *j, unsigned flags)
+typed(const char *s, size_t n, unsigned flags)
 {
-	const char *s = j->text + j->tok[0].start;
-	size_t n = (size_t)(j->tok[0].end - j->tok[0].start);
-
+	while (n > 0 && (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t'))
+		s++, n--;
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\n' ||
+			    s[n - 1] == '\r' || s[n - 1] == '\t'))
+		n--;
 	if (flags & OBJECT)
-		return j->tok[0].type == KAG_TOK_OBJECT;
+		return *s == '{';
 	if (flags & NUMBER)
-		return j->tok[0].type == KAG_TOK_PRIMITIVE &&
-		    (*s == '-' || (*s >= '0' && *s <= '9'));
+		return *s == '-' || (*s >= '0' && *s <= '9');
 	if (flags & BOOL)
 		return (n == 4 && memcmp(s, "true", 4) == 0) ||
 		    (n == 5 && memcmp(s, "false", 5) == 0);
@@ -291,9 +292,9 @@ ahead(void *ctx, const char *const *cell, const size_t *len)
 		if ((s = cell[c[k].col]) == NULL)
 			continue;
 		n = len[c[k].col];
-		if (kag_json_parse(
+		if (kag_json_check(
 			d->wjson, s, n, c[k].flags & KAG_JSON_NONFINITE) < 0 ||
-		    !typed(d->wjson, c[k].flags))
+		    !typed(s, n, c[k].flags))
 			mark |= 1 << 2 * k;
 		else if (memchr(s, '\n', n) != NULL ||
 		    memchr(s, '\r', n) != NULL)
@@ -442,85 +443,6 @@ add(struct kag_buf *b, const void *p, size_t n)
 }
 #define ADD(b, lit) add((b), (lit), sizeof(lit) - 1)
 
-/* Whether any of the 8 bytes of w needs escaping: below 0x20, '"' or
- * '\\' (the exact "has a byte less than" and "has a zero byte" tests). */
-static inline int
-special(uint64_t w)
-{
-	const uint64_t ones = 0x0101010101010101u, high = ones << 7;
-	uint64_t q = w ^ ones * '"', b = w ^ ones * '\\';
-
-	return ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) |
-		    ((b - ones) & ~b)) &
-		   high) != 0;
-}
-
-/* s[0..n) as a JSON string, as kag_buf_add_json_string() writes it; the
- * bytes that need no escaping (most of them) go eight at a time. */
-static void
-str(struct kag_buf *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *u = (const unsigned char *)s;
-	uint64_t w;
-	char *p;
-	size_t i = 0, end;
-	int c;
-
-	if (b->alloc - b->len <= 6 * n + 2)
-		kag_buf_grow(b, 6 * n + 2);
-	p = b->buf + b->len;
-	*p++ = '"';
-	while (i < n) {
-		if (i + 8 <= n) {
-			memcpy(&w, u + i, 8);
-			if (!special(w)) {
-				memcpy(p, u + i, 8);
-				p += 8;
-				i += 8;
-				continue;
-			}
-		}
-		for (end = i + 8 < n ? i + 8 : n; i < end; i++) {
-			c = u[i];
-			if (c >= 0x20 && c != '"' && c != '\\') {
-				*p++ = (char)c;
-				continue;
-			}
-			*p++ = '\\';
-			switch (c) {
-			case '\b':
-				*p++ = 'b';
-				break;
-			case '\t':
-				*p++ = 't';
-				break;
-			case '\n':
-				*p++ = 'n';
-				break;
-			case '\f':
-				*p++ = 'f';
-				break;
-			case '\r':
-				*p++ = 'r';
-				break;
-			case '"':
-			case '\\':
-				*p++ = (char)c;
-				break;
-			default:
-				*p++ = 'u';
-				*p++ = '0';
-				*p++ = '0';
-				*p++ = hex[c >> 4];
-				*p++ = hex[c & 0xf];
-			}
-		}
-	}
-	*p++ = '"';
-	b->len = (size_t)(p - b->buf);
-}
-
 /* Append ,"name": to the line. */
 static void
 field(struct kag_dump *d, const char *name)
@@ -540,7 +462,7 @@ text(struct kag_dump *d, int i, const char *dflt)
 	if ((s = cell(d, i, &n)) == NULL)
 		add(&d->line, dflt, strlen(dflt));
 	else
-		str(&d->line, s, n);
+		kag_buf_add_json_string(&d->line, s, n);
 }
 
 /* Append cell i as user data in d->msg. */
@@ -615,13 +537,14 @@ json(struct kag_dump *d, int k, const char *dflt)
 		add(&d->line, s, n);
 		return;
 	}
-	bad = kag_json_parse(d->json, s, n, c->flags & KAG_JSON_NONFINITE) < 0;
-	if (!bad && typed(d->json, c->flags)) {
+	bad = kag_json_check(d->json, s, n, c->flags & KAG_JSON_NONFINITE) < 0;
+	if (!bad && typed(s, n, c->flags)) {
 		field(d, c->name);
-		if (memchr(s, '\n', n) != NULL || memchr(s, '\r', n) != NULL)
-			kag_json_compact(d->json, 0, &d->line);
-		else
+		if (memchr(s, '\n', n) == NULL && memchr(s, '\r', n) == NULL)
 			kag_buf_add(&d->line, s, n);
+		else if (kag_json_parse(d->json, s, n,
+			     c->flags & KAG_JSON_NONFINITE) == 0)
+			kag_json_compact(d->json, 0, &d->line);
 		return;
 	}
 	describe(d);

@@ -1,5 +1,6 @@
 /* util.c: allocators that never return NULL, and growable buffers. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,53 +161,83 @@ kag_buf_addf(struct kag_buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+/* Whether any of the 8 bytes of w needs escaping: below 0x20, '"' or
+ * '\\' (the exact "has a byte less than" and "has a zero byte" tests). */
+static inline int
+special(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101u, high = ones << 7;
+	uint64_t q = w ^ ones * '"', b = w ^ ones * '\\';
+
+	return ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) |
+		    ((b - ones) & ~b)) &
+		   high) != 0;
+}
+
+/* The bytes that need no escaping (most of them) go eight at a time. */
 void
-kag_buf_add_json_string(struct kag_buf *b, const char *p, size_t n)
+kag_buf_add_json_string(struct kag_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *s = (const unsigned char *)p;
-	size_t i, run;
+	const unsigned char *u = (const unsigned char *)s;
+	uint64_t w;
+	char *p;
+	size_t i = 0, end;
+	int c;
 
-	kag_buf_grow(b, n + 2);
-	kag_buf_addc(b, '"');
-	for (i = 0; i < n; i = run) {
-		for (run = i; run < n && s[run] >= 0x20 && s[run] != '"' &&
-		     s[run] != '\\';
-		     run++)
-			;
-		kag_buf_add(b, s + i, run - i);
-		if (run == n)
-			break;
-		kag_buf_addc(b, '\\');
-		switch (s[run]) {
-		case '"':
-		case '\\':
-			kag_buf_addc(b, s[run]);
-			break;
-		case '\n':
-			kag_buf_addc(b, 'n');
-			break;
-		case '\t':
-			kag_buf_addc(b, 't');
-			break;
-		case '\r':
-			kag_buf_addc(b, 'r');
-			break;
-		case '\b':
-			kag_buf_addc(b, 'b');
-			break;
-		case '\f':
-			kag_buf_addc(b, 'f');
-			break;
-		default:
-			kag_buf_adds(b, "u00");
-			kag_buf_addc(b, hex[s[run] >> 4]);
-			kag_buf_addc(b, hex[s[run] & 0xf]);
-			break;
+	if (b->alloc - b->len <= 6 * n + 2)
+		kag_buf_grow(b, 6 * n + 2);
+	p = b->buf + b->len;
+	*p++ = '"';
+	while (i < n) {
+		if (i + 8 <= n) {
+			memcpy(&w, u + i, 8);
+			if (!special(w)) {
+				memcpy(p, u + i, 8);
+				p += 8;
+				i += 8;
+				continue;
+			}
 		}
-		run++;
+		for (end = i + 8 < n ? i + 8 : n; i < end; i++) {
+			c = u[i];
+			if (c >= 0x20 && c != '"' && c != '\\') {
+				*p++ = (char)c;
+				continue;
+			}
+			*p++ = '\\';
+			switch (c) {
+			case '\b':
+				*p++ = 'b';
+				break;
+			case '\t':
+				*p++ = 't';
+				break;
+			case '\n':
+				*p++ = 'n';
+				break;
+			case '\f':
+				*p++ = 'f';
+				break;
+			case '\r':
+				*p++ = 'r';
+				break;
+			case '"':
+			case '\\':
+				*p++ = (char)c;
+				break;
+			default:
+				*p++ = 'u';
+				*p++ = '0';
+				*p++ = '0';
+				*p++ = hex[c >> 4];
+				*p++ = hex[c & 0xf];
+			}
+		}
 	}
-	kag_buf_addc(b, '"');
+	*p++ = '"';
+	*p = '\0';
+	b->len = (size_t)(p - b->buf);
 }
 
 void

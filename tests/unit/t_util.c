@@ -132,6 +132,71 @@ test_buf(void)
 	kag_buf_release(&b);
 }
 
+/* A byte-at-a-time escaper, to hold the word-at-a-time one to. */
+static void
+slow_json(struct kag_buf *b, const unsigned char *s, size_t n)
+{
+	size_t i;
+
+	kag_buf_addc(b, '"');
+	for (i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '"':
+			kag_buf_adds(b, "\\\"");
+			break;
+		case '\\':
+			kag_buf_adds(b, "\\\\");
+			break;
+		case '\n':
+			kag_buf_adds(b, "\\n");
+			break;
+		case '\t':
+			kag_buf_adds(b, "\\t");
+			break;
+		case '\r':
+			kag_buf_adds(b, "\\r");
+			break;
+		case '\b':
+			kag_buf_adds(b, "\\b");
+			break;
+		case '\f':
+			kag_buf_adds(b, "\\f");
+			break;
+		default:
+			if (s[i] < 0x20)
+				kag_buf_addf(b, "\\u%04x", s[i]);
+			else
+				kag_buf_addc(b, s[i]);
+		}
+	}
+	kag_buf_addc(b, '"');
+}
+
+static int
+every_byte(void)
+{
+	struct kag_buf got = KAG_BUF_INIT, want = KAG_BUF_INIT;
+	unsigned char s[19];
+	int c, i, bad = 0;
+
+	for (c = 0; c < 256; c++)
+		for (i = 0; i < (int)sizeof(s); i++) {
+			memset(s, 'a', sizeof(s));
+			s[i] = (unsigned char)c;
+			kag_buf_reset(&got);
+			kag_buf_reset(&want);
+			kag_buf_add_json_string(&got, (char *)s, sizeof(s));
+			slow_json(&want, s, sizeof(s));
+			if (!holds(&got, want.buf, want.len)) {
+				printf("# byte %#x at %d: %s\n", c, i, got.buf);
+				bad++;
+			}
+		}
+	kag_buf_release(&got);
+	kag_buf_release(&want);
+	return bad == 0;
+}
+
 static void
 test_json_string(void)
 {
@@ -156,6 +221,9 @@ test_json_string(void)
 	    "json: other high bytes are copied as is");
 	ok(json("\"\\\n\x01\"", 5, "\"\\\"\\\\\\n\\u0001\\\"\""),
 	    "json: escapes back to back");
+
+	ok(every_byte(), "json: each of the 256 bytes at each place of a "
+			 "19-byte text, as a byte-at-a-time escaper writes it");
 
 	kag_buf_adds(&b, "{\"k\":");
 	kag_buf_add_json_string(&b, "v\n", 2);
