@@ -1011,8 +1011,8 @@ bad:
 static size_t
 skipws(const unsigned char *s, size_t i, size_t n)
 {
-	while (i < n && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' ||
-			    s[i] == '\t'))
+	while (i < n &&
+	    (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t'))
 		i++;
 	return i;
 }
@@ -1059,7 +1059,8 @@ value:
 		else
 			obj[depth / 64] &= ~((uint64_t)1 << depth % 64);
 		depth++;
-		if ((i = skipws(s, i + 1, n)) < n && s[i] == (inobj ? '}' : ']'))
+		if ((i = skipws(s, i + 1, n)) < n &&
+		    s[i] == (inobj ? '}' : ']'))
 			goto close;
 		if (inobj)
 			goto key;
