@@ -64,6 +64,7 @@ lib/libkag.a: $(LIBOBJ)
 	ar rcs $@ $(LIBOBJ)
 
 $(LIBOBJ) $(PROGS:=.o) $(UNITS:=.o): lib/kag.h
+lib/dump.o lib/dumprow.o: lib/dump.h
 
 .SUFFIXES: .c .o
 .c.o:

@@ -146,7 +146,7 @@ kag_store_open(
 		    NULL, NULL, NULL);
 	}
 	if (rc != SQLITE_OK) {
-		kag_buf_addf(err, "%s",
+		kag_buf_addf(err, "sqlite: %s",
 		    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 		kag_store_close(s);
 		return NULL;
