@@ -548,6 +548,23 @@ size_t kag_fpset_count(const struct kag_fpset *s);
 uint64_t kag_hash64(const void *p, size_t n);
 
 /* ---------------------------------------------------------------------
+ * bloom.c: a Bloom filter of fixed size
+ *
+ * For "has this string surely not been seen?" over any number of
+ * strings in constant memory (kag-load's identities): an answer of 1 is
+ * certain, 0 may be wrong, the more often the fuller the filter (with
+ * 16 MB, about once in 10^7 strings at a million).
+ */
+struct kag_bloom;
+/* A filter of about bytes bytes (a power of two, 64 at least). */
+struct kag_bloom *kag_bloom_new(size_t bytes);
+void kag_bloom_free(struct kag_bloom *b); /* accepts NULL */
+/* Add p[0..n): 1 if it was surely not there before, 0 if it may have. */
+int kag_bloom_add(struct kag_bloom *b, const void *p, size_t n);
+/* The strings added that were surely new. */
+size_t kag_bloom_count(const struct kag_bloom *b);
+
+/* ---------------------------------------------------------------------
  * time.c: timestamps
  *
  * Accepted: YYYY-MM-DD, optionally followed by 'T' or ' ' and HH:MM,
