@@ -32,12 +32,13 @@ UNITS = tests/unit/t_util tests/unit/t_reader tests/unit/t_writer \
 	tests/unit/t_match \
 	tests/unit/t_dump tests/unit/jsoneq \
 	tests/unit/t_load tests/unit/sqlq \
-	$(SUBGRAPH_UNITS) $(DOC_UNITS) $(STATE_UNITS) $(HARDEN_UNITS)
+	$(LEAD_UNITS) $(SUBGRAPH_UNITS) $(DOC_UNITS) $(STATE_UNITS) $(HARDEN_UNITS)
 MANS = man/kag.5 man/kag-verify.1 man/kag-filter.1 man/kag-dump.1 man/kag-load.1 \
 	$(SUBGRAPH_MANS)
 
 # Each piece of work names its own files on its own line.
-DUMP_OBJ =
+DUMP_OBJ = lib/dumprow.o lib/bloom.o
+LEAD_UNITS = tests/unit/t_bloom
 SUBGRAPH_PROG =
 SUBGRAPH_OBJ =
 SUBGRAPH_UNITS =
