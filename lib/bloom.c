@@ -6,18 +6,18 @@
 
 /*
  * Blocked: each string sets K bits in one 64-byte block (one cache line,
- * one miss), chosen by the low bits of its hash; the K bit positions are
- * nine-bit slices of the bits above.  The memory is calloc()ed, so pages
+ * one miss), chosen by its hash; the K bit positions are nine-bit slices
+ * of a second 64 bits, the hash mixed (a bijection, so two strings share
+ * them only when they share the hash).  The memory is calloc()ed, so pages
  * are only real once a string lands in them; past a few thousand strings
  * they all are, and the filter's size stays what it is whatever comes.
  */
 #define WORDS 8 /* 64-bit words a block */
-#define K     5 /* bits a string */
+#define K     7 /* bits a string: 7 * 9 bits of the second hash */
 
 struct kag_bloom {
 	uint64_t *bits;
 	size_t mask; /* blocks - 1 */
-	int shift;   /* log2(blocks): where the bit positions start */
 	size_t count;
 };
 
@@ -27,12 +27,8 @@ kag_bloom_new(size_t bytes)
 	struct kag_bloom *b = kag_xcalloc(1, sizeof(*b));
 	size_t blocks = 1;
 
-	/* A power of two, and no more blocks than the 64 - 9 * K bits of
-	 * the hash left for choosing one can tell apart. */
-	while (blocks * 2 * WORDS * 8 <= bytes && b->shift < 64 - 9 * K) {
+	while (blocks * 2 * WORDS * 8 <= bytes)
 		blocks *= 2;
-		b->shift++;
-	}
 	b->mask = blocks - 1;
 	b->bits = kag_xcalloc(blocks * WORDS, sizeof(uint64_t));
 	return b;
@@ -55,7 +51,10 @@ kag_bloom_add(struct kag_bloom *b, const void *p, size_t n)
 	int i, fresh = 0;
 
 	w = b->bits + (h & b->mask) * WORDS;
-	h >>= b->shift;
+	/* splitmix64's finalizer */
+	h = (h ^ h >> 30) * 0xbf58476d1ce4e5b9u;
+	h = (h ^ h >> 27) * 0x94d049bb133111ebu;
+	h ^= h >> 31;
 	for (i = 0; i < K; i++, h >>= 9) {
 		pos = (unsigned)(h & 511);
 		bit = (uint64_t)1 << (pos & 63);
