@@ -37,7 +37,7 @@ MANS = man/kag.5 man/kag-verify.1 man/kag-filter.1 man/kag-dump.1 man/kag-load.1
 	$(SUBGRAPH_MANS)
 
 # Each piece of work names its own files on its own line.
-DUMP_OBJ = lib/dumprow.o lib/bloom.o
+DUMP_OBJ = lib/dumprow.o lib/bloom.o lib/jsonlex.o
 LEAD_UNITS = tests/unit/t_bloom
 SUBGRAPH_PROG =
 SUBGRAPH_OBJ =
@@ -66,6 +66,7 @@ lib/libkag.a: $(LIBOBJ)
 
 $(LIBOBJ) $(PROGS:=.o) $(UNITS:=.o): lib/kag.h
 lib/dump.o lib/dumprow.o: lib/dump.h
+lib/json.o lib/jsonlex.o: lib/jsonlex.h
 
 .SUFFIXES: .c .o
 .c.o:

@@ -14,7 +14,7 @@
 #define JSMN_PARENT_LINKS
 #include <jsmn.h>
 
-#include "kag.h"
+#include "jsonlex.h"
 
 /*
  * jsmn tokenizes, and we check every token and every byte between tokens
@@ -46,7 +46,6 @@
 #define SMALL	 1024  /* texts up to this size are one piece */
 #define CHUNK	 65536 /* the most bytes of a longer text per piece */
 #define BRACKETS 128   /* the most brackets per piece */
-#define WORDMAX	 40    /* the most bytes of a bad literal quoted back */
 
 /* What the grammar wants next. */
 enum {
@@ -80,10 +79,8 @@ struct priv {
 
 /* One parse in progress. */
 struct ctx {
-	struct kag_json *j;
+	struct lex x; /* the text, and where errors go */
 	struct priv *pv;
-	const unsigned char *s;
-	size_t n;
 	unsigned flags;
 	size_t cur; /* bytes before cur are checked */
 	long comma; /* offset of the ',' just read, or -1 */
@@ -91,309 +88,21 @@ struct ctx {
 	int depth;
 };
 
-static int fail(struct ctx *c, size_t off, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(struct ctx *c, size_t off, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(c->j->errmsg, sizeof(c->j->errmsg), fmt, ap);
-	va_end(ap);
-	c->j->errcol = off < INT_MAX ? (int)off + 1 : INT_MAX;
-	return -1;
-}
-
 /* "unexpected ..." for a byte that cannot be where it is. */
 static int
 unexpected(struct ctx *c, size_t off)
 {
-	unsigned ch = c->s[off];
+	unsigned ch = c->x.s[off];
 
 	if (ch == 0)
-		return fail(c, off, "unexpected NUL byte");
+		return kag_jsonlex_fail(&c->x, off, "unexpected NUL byte");
 	if (c->state == S_DONE)
-		return fail(c, off, "unexpected text after the value");
+		return kag_jsonlex_fail(
+		    &c->x, off, "unexpected text after the value");
 	if (ch < 0x20 || ch >= 0x7f)
-		return fail(c, off, "unexpected byte '\\x%02x'", ch);
-	return fail(c, off, "unexpected '%c'", ch);
-}
-
-static int
-isword(unsigned ch)
-{
-	return (ch >= '0' && ch <= '9') ||
-	    ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') || ch == '-' ||
-	    ch == '+' || ch == '.';
-}
-
-/* ------------------------------------------------------------------ */
-/* Strings */
-
-static int
-hexval(unsigned ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return (int)ch - '0';
-	ch |= 0x20;
-	if (ch >= 'a' && ch <= 'f')
-		return (int)ch - 'a' + 10;
-	return -1;
-}
-
-/* The 4 hex digits at p (n bytes left), or -1. */
-static long
-hex4(const unsigned char *p, size_t n)
-{
-	long v = 0;
-	int i, d;
-
-	if (n < 4)
-		return -1;
-	for (i = 0; i < 4; i++) {
-		if ((d = hexval(p[i])) < 0)
-			return -1;
-		v = v << 4 | d;
-	}
-	return v;
-}
-
-static int
-badescape(struct ctx *c, size_t off)
-{
-	char shown[8];
-	size_t i, k = 0;
-
-	for (i = off; i < c->n && k < 6; i++) {
-		if (c->s[i] < 0x20 || c->s[i] >= 0x7f ||
-		    (c->s[i] == '"' && i > off + 1))
-			break;
-		shown[k++] = (char)c->s[i];
-	}
-	shown[k] = '\0';
-	if (k < 2)
-		return fail(c, off, "invalid escape");
-	return fail(c, off, "invalid escape '%s'", shown);
-}
-
-/* The length of the escape at s[i] (a backslash), or -1 after fail(). */
-static int
-escape(struct ctx *c, size_t i)
-{
-	const unsigned char *s = c->s;
-	long u, lo;
-
-	switch (s[i + 1]) {
-	case '"':
-	case '\\':
-	case '/':
-	case 'b':
-	case 'f':
-	case 'n':
-	case 'r':
-	case 't':
-		return 2;
-	case 'u':
-		break;
-	default:
-		return badescape(c, i);
-	}
-	if ((u = hex4(s + i + 2, c->n - i - 2)) < 0)
-		return badescape(c, i);
-	if (u < 0xd800 || u > 0xdfff)
-		return 6;
-	if (u <= 0xdbff && i + 7 < c->n && s[i + 6] == '\\' &&
-	    s[i + 7] == 'u' && (lo = hex4(s + i + 8, c->n - i - 8)) >= 0xdc00 &&
-	    lo <= 0xdfff)
-		return 12;
-	return fail(c, i, "unpaired surrogate '\\u%c%c%c%c'", s[i + 2],
-	    s[i + 3], s[i + 4], s[i + 5]);
-}
-
-/*
- * The length of the UTF-8 sequence at s[i] (a byte >= 0x80), or 0 if it
- * is not valid: a stray continuation byte, an overlong form (C0, C1, E0
- * 80..9F, F0 80..8F), a surrogate (ED A0..BF), past U+10FFFF (F4 90..,
- * F5..FF) or cut short.  The common two- and three-byte forms come first.
- */
-static inline int
-utf8len(const unsigned char *s, size_t i, size_t n)
-{
-	unsigned b = s[i], c1;
-
-	if (b < 0xc2 || n - i < 2 || (s[i + 1] & 0xc0) != 0x80)
-		return 0;
-	if (b < 0xe0)
-		return 2;
-	c1 = s[i + 1];
-	if (n - i < 3 || (s[i + 2] & 0xc0) != 0x80)
-		return 0;
-	if (b < 0xf0) {
-		if ((b == 0xe0 && c1 < 0xa0) || (b == 0xed && c1 > 0x9f))
-			return 0;
-		return 3;
-	}
-	if (b > 0xf4 || n - i < 4 || (s[i + 3] & 0xc0) != 0x80 ||
-	    (b == 0xf0 && c1 < 0x90) || (b == 0xf4 && c1 > 0x8f))
-		return 0;
-	return 4;
-}
-
-/*
- * The byte at s[i] in the string whose opening quote is at s[q] is a
- * backslash, a control byte or not ASCII: returns the offset past the
- * escape or the run of non-ASCII text there, or -1 after fail().
- */
-static long
-odd(struct ctx *c, size_t q, size_t i, int *esc)
-{
-	const unsigned char *s = c->s;
-	size_t n = c->n;
-	int k;
-
-	if (s[i] == '\\') {
-		if (i + 1 >= n)
-			return fail(c, q, "unterminated string");
-		if ((k = escape(c, i)) < 0)
-			return -1;
-		*esc = 1;
-		return (long)i + k;
-	}
-	if (s[i] < 0x20)
-		return fail(c, i, "control character in string");
-	do {
-		if ((k = utf8len(s, i, n)) == 0)
-			return fail(c, i, "invalid UTF-8");
-		i += (size_t)k;
-	} while (i < n && s[i] >= 0x80);
-	return (long)i;
-}
-
-/*
- * Check the string whose opening quote is at s[q]: returns the offset of
- * the closing quote, or -1 after fail().  Sets *esc if it has escapes.
- */
-static inline long
-string(struct ctx *c, size_t q, int *esc)
-{
-	const unsigned char *s = c->s;
-	size_t n = c->n, i = q + 1;
-	long k;
-
-	for (;;) {
-#ifdef __SSE2__
-		const __m128i quote = _mm_set1_epi8('"');
-		const __m128i bslash = _mm_set1_epi8('\\');
-		const __m128i space = _mm_set1_epi8(' ');
-
-		/* Bytes >= 0x80 are negative, so one compare finds them
-		 * and the control bytes. */
-		for (; i + 16 <= n; i += 16) {
-			__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
-			__m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, quote),
-			    _mm_or_si128(_mm_cmpeq_epi8(v, bslash),
-				_mm_cmplt_epi8(v, space)));
-			int bits = _mm_movemask_epi8(m);
-
-			if (bits != 0) {
-				i += (size_t)__builtin_ctz((unsigned)bits);
-				goto special;
-			}
-		}
-#endif
-		while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' &&
-		    s[i] != '\\')
-			i++;
-		if (i >= n)
-			return fail(c, q, "unterminated string");
-#ifdef __SSE2__
-	special:
-#endif
-		if (s[i] == '"')
-			return (long)i;
-		if ((k = odd(c, q, i, esc)) < 0)
-			return -1;
-		i = (size_t)k;
-	}
-}
-
-/* ------------------------------------------------------------------ */
-/* Numbers and literals */
-
-enum { L_OK, L_NONFINITE, L_BADNUM, L_BADLIT };
-
-static int
-literal(const unsigned char *s, size_t a, size_t e)
-{
-	size_t i = a;
-
-	switch (s[a]) {
-	case 't':
-		return e - a == 4 && memcmp(s + a, "true", 4) == 0 ? L_OK
-								   : L_BADLIT;
-	case 'f':
-		return e - a == 5 && memcmp(s + a, "false", 5) == 0 ? L_OK
-								    : L_BADLIT;
-	case 'n':
-		return e - a == 4 && memcmp(s + a, "null", 4) == 0 ? L_OK
-								   : L_BADLIT;
-	case 'N':
-		return e - a == 3 && memcmp(s + a, "NaN", 3) == 0 ? L_NONFINITE
-								  : L_BADLIT;
-	case 'I':
-		return e - a == 8 && memcmp(s + a, "Infinity", 8) == 0
-		    ? L_NONFINITE
-		    : L_BADLIT;
-	case '-':
-		if (e - a == 9 && memcmp(s + a, "-Infinity", 9) == 0)
-			return L_NONFINITE;
-		i++;
-		break;
-	default:
-		if (s[a] < '0' || s[a] > '9')
-			return (s[a] | 0x20) >= 'a' && (s[a] | 0x20) <= 'z'
-			    ? L_BADLIT
-			    : L_BADNUM;
-	}
-	if (i == e)
-		return L_BADNUM;
-	if (s[i] == '0')
-		i++;
-	else if (s[i] >= '1' && s[i] <= '9')
-		while (++i < e && s[i] >= '0' && s[i] <= '9')
-			;
-	else
-		return L_BADNUM;
-	if (i < e && s[i] == '.') {
-		if (++i == e || s[i] < '0' || s[i] > '9')
-			return L_BADNUM;
-		while (++i < e && s[i] >= '0' && s[i] <= '9')
-			;
-	}
-	if (i < e && (s[i] | 0x20) == 'e') {
-		if (++i < e && (s[i] == '+' || s[i] == '-'))
-			i++;
-		if (i == e || s[i] < '0' || s[i] > '9')
-			return L_BADNUM;
-		while (++i < e && s[i] >= '0' && s[i] <= '9')
-			;
-	}
-	return i == e ? L_OK : L_BADNUM;
-}
-
-/* Fail on the literal s[a..e). */
-static int
-badliteral(struct ctx *c, size_t a, size_t e, int why)
-{
-	const char *what = why == L_BADNUM ? "number" : "literal";
-	int len = e - a > WORDMAX ? WORDMAX : (int)(e - a);
-
-	if (why == L_NONFINITE)
-		what = "literal";
-	return fail(c, a, "invalid %s '%.*s%s'", what, len,
-	    (const char *)c->s + a, e - a > WORDMAX ? "..." : "");
+		return kag_jsonlex_fail(
+		    &c->x, off, "unexpected byte '\\x%02x'", ch);
+	return kag_jsonlex_fail(&c->x, off, "unexpected '%c'", ch);
 }
 
 /* ------------------------------------------------------------------ */
@@ -417,7 +126,7 @@ grow(void *p, int *alloc, int need, size_t size)
 static inline int
 emit(struct ctx *c, int type, int flags, size_t start, size_t end)
 {
-	struct kag_json *j = c->j;
+	struct kag_json *j = c->x.j;
 	struct kag_tok *t;
 	int k = j->ntok;
 
@@ -451,11 +160,11 @@ gap(struct ctx *c, size_t from, size_t to)
 	if (from == to)
 		return 0;
 	if (to - from == 1) {
-		if (c->s[from] == ':' && c->state == S_COLON) {
+		if (c->x.s[from] == ':' && c->state == S_COLON) {
 			c->state = S_VALUE;
 			return 0;
 		}
-		if (c->s[from] == ',' && c->state == S_NEXT) {
+		if (c->x.s[from] == ',' && c->state == S_NEXT) {
 			c->state =
 			    c->pv->stk[c->depth - 1].obj ? S_KEY : S_VALUE;
 			c->comma = (long)from;
@@ -468,7 +177,7 @@ gap(struct ctx *c, size_t from, size_t to)
 static int
 gapslow(struct ctx *c, size_t from, size_t to)
 {
-	const unsigned char *s = c->s;
+	const unsigned char *s = c->x.s;
 	struct frame *f;
 	struct kag_tok *t;
 	size_t i;
@@ -506,16 +215,18 @@ gapslow(struct ctx *c, size_t from, size_t to)
 		if (f->obj != (ch == '}'))
 			return unexpected(c, i);
 		if (c->state == S_KEY || (c->state == S_VALUE && c->comma >= 0))
-			return fail(c, (size_t)c->comma, "trailing comma");
+			return kag_jsonlex_fail(
+			    &c->x, (size_t)c->comma, "trailing comma");
 		if (c->state == S_COLON)
-			return fail(c, i, "expected ':' after key");
+			return kag_jsonlex_fail(
+			    &c->x, i, "expected ':' after key");
 		if (c->state != S_NEXT && c->state != S_FIRST &&
 		    c->state != S_FIRSTKEY)
 			return unexpected(c, i);
-		t = &c->j->tok[f->tok];
+		t = &c->x.j->tok[f->tok];
 		t->end = (int)i + 1;
 		t->size = f->count;
-		t->next = c->j->ntok;
+		t->next = c->x.j->ntok;
 		if (f->inside) {
 			t->flags |= KAG_TOKF_INSIDE;
 			if (c->depth > 1)
@@ -544,16 +255,18 @@ expect(struct ctx *c, size_t at, int str)
 	case S_KEY:
 	case S_FIRSTKEY:
 		if (!str)
-			return fail(c, at, "object key must be a string");
+			return kag_jsonlex_fail(
+			    &c->x, at, "object key must be a string");
 		c->pv->stk[c->depth - 1].count++;
 		c->comma = -1;
 		return 1;
 	case S_COLON:
-		return fail(c, at, "expected ':' after key");
+		return kag_jsonlex_fail(&c->x, at, "expected ':' after key");
 	case S_NEXT:
-		return fail(c, at, "missing comma");
+		return kag_jsonlex_fail(&c->x, at, "missing comma");
 	default:
-		return fail(c, at, "unexpected text after the value");
+		return kag_jsonlex_fail(
+		    &c->x, at, "unexpected text after the value");
 	}
 }
 
@@ -588,28 +301,28 @@ prim(struct ctx *c, size_t a, size_t e)
 
 	if (expect(c, a, 0) < 0)
 		return -1;
-	why = literal(c->s, a, e);
+	why = kag_jsonlex_literal(c->x.s, a, e);
 	if (why == L_NONFINITE && (c->flags & KAG_JSON_NONFINITE))
 		why = L_OK;
 	if (why != L_OK) {
 		/* jsmn ends a primitive only at a delimiter: cut the word
 		 * and blame what follows it if the word itself is good. */
-		for (w = a; w < e && isword(c->s[w]); w++)
+		for (w = a; w < e && kag_jsonlex_isword(c->x.s[w]); w++)
 			;
 		if (w < e)
-			why = literal(c->s, a, w);
+			why = kag_jsonlex_literal(c->x.s, a, w);
 		if (why == L_NONFINITE && (c->flags & KAG_JSON_NONFINITE))
 			why = L_OK;
 		if (w == e || why != L_OK)
-			return badliteral(c, a, w, why);
+			return kag_jsonlex_badliteral(&c->x, a, w, why);
 		valuedone(c);
-		if (c->s[w] != '"' && c->s[w] != '[' && c->s[w] != '{')
+		if (c->x.s[w] != '"' && c->x.s[w] != '[' && c->x.s[w] != '{')
 			return unexpected(c, w);
 		expect(c, w, 0); /* fails: nothing may follow here */
 		return -1;
 	}
-	if (c->s[a] == 'N' || c->s[a] == 'I' ||
-	    (e - a > 1 && c->s[a + 1] == 'I')) {
+	if (c->x.s[a] == 'N' || c->x.s[a] == 'I' ||
+	    (e - a > 1 && c->x.s[a + 1] == 'I')) {
 		flags = KAG_TOKF_NONFINITE;
 		if (c->depth > 0)
 			c->pv->stk[c->depth - 1].inside = 1;
@@ -754,9 +467,9 @@ str(struct ctx *c, size_t q)
 	long e;
 	int key, esc = 0, k;
 
-	if (q == cur + 1 && c->s[cur] == ':' && c->state == S_COLON) {
+	if (q == cur + 1 && c->x.s[cur] == ':' && c->state == S_COLON) {
 		key = 0;
-	} else if (q == cur + 1 && c->s[cur] == ',' && c->state == S_NEXT) {
+	} else if (q == cur + 1 && c->x.s[cur] == ',' && c->state == S_NEXT) {
 		struct frame *f = &c->pv->stk[c->depth - 1];
 
 		f->count++;
@@ -764,12 +477,12 @@ str(struct ctx *c, size_t q)
 	} else if (gap(c, cur, q) < 0 || (key = expect(c, q, 1)) < 0) {
 		return -1;
 	}
-	if ((e = string(c, q, &esc)) < 0)
+	if ((e = kag_jsonlex_string(&c->x, q, &esc)) < 0)
 		return -1;
 	k = emit(
 	    c, KAG_TOK_STRING, esc ? KAG_TOKF_ESCAPED : 0, q + 1, (size_t)e);
 	if (key) {
-		c->j->tok[k].size = 1;
+		c->x.j->tok[k].size = 1;
 		c->state = S_COLON;
 	} else {
 		valuedone(c);
@@ -786,19 +499,21 @@ str(struct ctx *c, size_t q)
 static int
 stuck(struct ctx *c, size_t at)
 {
-	unsigned ch = c->s[at];
+	unsigned ch = c->x.s[at];
 	size_t w;
 
 	if (gap(c, c->cur, at) < 0)
 		return -1;
 	if (ch == '[' || ch == '{')
-		return expect(c, at, 0) < 0 ? -1 : fail(c, at, "invalid JSON");
-	if (!isword(ch)) {
+		return expect(c, at, 0) < 0
+		    ? -1
+		    : kag_jsonlex_fail(&c->x, at, "invalid JSON");
+	if (!kag_jsonlex_isword(ch)) {
 		if (gap(c, at, at + 1) < 0)
 			return -1;
-		return fail(c, at, "invalid JSON");
+		return kag_jsonlex_fail(&c->x, at, "invalid JSON");
 	}
-	for (w = at; w < c->n && isword(c->s[w]); w++)
+	for (w = at; w < c->x.n && kag_jsonlex_isword(c->x.s[w]); w++)
 		;
 	if (prim(c, at, w) < 0)
 		return -1;
@@ -938,26 +653,26 @@ kag_json_parse(struct kag_json *j, const char *s, size_t n, unsigned flags)
 	j->errmsg[0] = '\0';
 	j->errcol = 0;
 	memset(&c, 0, sizeof(c));
-	c.j = j;
+	c.x.j = j;
 	c.pv = pv;
-	c.s = (const unsigned char *)s;
-	c.n = n;
+	c.x.s = (const unsigned char *)s;
+	c.x.n = n;
 	c.flags = flags;
 	c.comma = -1;
 	c.state = S_VALUE;
 	if (n > INT_MAX) {
-		fail(&c, 0, "text longer than %d bytes", INT_MAX);
+		kag_jsonlex_fail(&c.x, 0, "text longer than %d bytes", INT_MAX);
 		return -1;
 	}
 	jsmn_init(&pv->p);
 	pv->chain = 0;
-	lim = n <= SMALL ? n : limit(c.s, 0, n);
+	lim = n <= SMALL ? n : limit(c.x.s, 0, n);
 	for (;;) {
 		pos = pv->p.pos;
-		q = nextquote(c.s, pos, lim);
+		q = nextquote(c.x.s, pos, lim);
 		if (q <= pos) {
 			/* A string right here, or the end of the piece. */
-		} else if (punct(pv, c.s, pos, q)) {
+		} else if (punct(pv, c.x.s, pos, q)) {
 			pos = q;
 		} else {
 			done = (int)pv->p.toknext;
@@ -985,135 +700,22 @@ kag_json_parse(struct kag_json *j, const char *s, size_t n, unsigned flags)
 		} else {
 			/* Past lim when we took an element that ran over. */
 			compact(pv, 1);
-			lim = limit(c.s, pos, n);
+			lim = limit(c.x.s, pos, n);
 		}
 	}
 	if (gap(&c, c.cur, n) < 0)
 		goto bad;
 	if (c.state != S_DONE) {
 		if (j->ntok == 0)
-			fail(&c, 0, "empty input");
+			kag_jsonlex_fail(&c.x, 0, "empty input");
 		else
-			fail(&c, n, "unexpected end of input");
+			kag_jsonlex_fail(&c.x, n, "unexpected end of input");
 		goto bad;
 	}
 	return 0;
 bad:
 	j->ntok = 0;
 	return -1;
-}
-
-/* ------------------------------------------------------------------ */
-/* Checking without tokens */
-
-#define CHECKDEPTH 1024 /* deeper texts go to kag_json_parse() */
-
-static size_t
-skipws(const unsigned char *s, size_t i, size_t n)
-{
-	while (i < n &&
-	    (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t'))
-		i++;
-	return i;
-}
-
-/*
- * The same grammar as kag_json_parse(), walked once with a stack of bits
- * instead of tokens, with the same string and literal checks.  Whatever
- * it does not take, kag_json_parse() reads again and has the last word,
- * so the two can only disagree if this one took a text that the parser
- * refuses, which the tests look for.
- */
-int
-kag_json_check(struct kag_json *j, const char *text, size_t n, unsigned flags)
-{
-	const unsigned char *s = (const unsigned char *)text;
-	uint64_t obj[CHECKDEPTH / 64]; /* bit d: level d is an object */
-	struct ctx c;
-	size_t i = 0, e;
-	long k;
-	int depth = 0, esc, lit, inobj = 0;
-
-	if (n > INT_MAX)
-		goto slow;
-	memset(&c, 0, sizeof(c));
-	c.j = j;
-	c.s = s;
-	c.n = n;
-value:
-	if ((i = skipws(s, i, n)) >= n)
-		goto slow;
-	switch (s[i]) {
-	case '"':
-		if ((k = string(&c, i, &esc)) < 0)
-			goto slow;
-		i = (size_t)k + 1;
-		goto next;
-	case '{':
-	case '[':
-		if (depth == CHECKDEPTH)
-			goto slow;
-		inobj = s[i] == '{';
-		if (inobj)
-			obj[depth / 64] |= (uint64_t)1 << depth % 64;
-		else
-			obj[depth / 64] &= ~((uint64_t)1 << depth % 64);
-		depth++;
-		if ((i = skipws(s, i + 1, n)) < n &&
-		    s[i] == (inobj ? '}' : ']'))
-			goto close;
-		if (inobj)
-			goto key;
-		goto value;
-	default:
-		for (e = i; e < n && isword(s[e]); e++)
-			;
-		lit = e > i ? literal(s, i, e) : L_BADLIT;
-		if (lit != L_OK &&
-		    (lit != L_NONFINITE || !(flags & KAG_JSON_NONFINITE)))
-			goto slow;
-		i = e;
-		goto next;
-	}
-key:
-	if ((i = skipws(s, i, n)) >= n || s[i] != '"' ||
-	    (k = string(&c, i, &esc)) < 0)
-		goto slow;
-	if ((i = skipws(s, (size_t)k + 1, n)) >= n || s[i] != ':')
-		goto slow;
-	i++;
-	goto value;
-next:
-	i = skipws(s, i, n);
-	if (depth == 0) {
-		if (i < n)
-			goto slow;
-		j->text = text;
-		j->len = n;
-		j->ntok = 0;
-		j->errmsg[0] = '\0';
-		j->errcol = 0;
-		return 0;
-	}
-	if (i >= n)
-		goto slow;
-	inobj = obj[(depth - 1) / 64] >> (depth - 1) % 64 & 1;
-	if (s[i] == ',') {
-		i++;
-		if (inobj)
-			goto key;
-		goto value;
-	}
-	if (s[i] != (inobj ? '}' : ']'))
-		goto slow;
-close:
-	depth--;
-	i++;
-	goto next;
-slow:
-	lit = kag_json_parse(j, text, n, flags);
-	j->ntok = 0;
-	return lit;
 }
 
 const char *
