@@ -14,8 +14,8 @@ CFLAGS = $(OPT) -g -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wno-format-nonliteral \
 	$(WERROR) $(EXTRA_CFLAGS)
-DEPS_CFLAGS = `$(PKG_CONFIG) --cflags zlib sqlite3`
-DEPS_LIBS = `$(PKG_CONFIG) --libs zlib sqlite3` -lpthread
+DEPS_CFLAGS = `$(PKG_CONFIG) --cflags zlib sqlite3 libxxhash`
+DEPS_LIBS = `$(PKG_CONFIG) --libs zlib sqlite3 libxxhash` -lpthread
 LDFLAGS =
 
 PROGS = bin/kag-verify bin/kag-filter bin/kag-dump bin/kag-load \
@@ -37,18 +37,18 @@ MANS = man/kag.5 man/kag-verify.1 man/kag-filter.1 man/kag-dump.1 man/kag-load.1
 	$(SUBGRAPH_MANS)
 
 # Each piece of work names its own files on its own line.
-DUMP_OBJ = lib/dumprow.o lib/bloom.o lib/jsonlex.o
+DUMP_OBJ = lib/dumprow.o lib/bloom.o lib/jsonlex.o lib/checksave.o
 LEAD_UNITS = tests/unit/t_bloom
-SUBGRAPH_PROG =
-SUBGRAPH_OBJ =
-SUBGRAPH_UNITS =
-SUBGRAPH_MANS =
-DOC_OBJ =
-DOC_UNITS =
-STATE_OBJ =
-STATE_UNITS =
+SUBGRAPH_PROG = bin/kag-subgraph
+SUBGRAPH_OBJ = lib/graph.o lib/cut.o lib/export.o
+SUBGRAPH_UNITS = tests/unit/t_graph
+SUBGRAPH_MANS = man/kag-subgraph.1
+DOC_OBJ = lib/document.o lib/loadrow.o lib/loadgraph.o
+DOC_UNITS = tests/unit/t_document
+STATE_OBJ = lib/state.o lib/statedb.o lib/saved.o lib/report.o
+STATE_UNITS = tests/unit/t_state
 HARDEN_OBJ =
-HARDEN_UNITS =
+HARDEN_UNITS = tests/unit/maxrss
 
 all: deps-check $(PROGS)
 
@@ -67,6 +67,8 @@ lib/libkag.a: $(LIBOBJ)
 $(LIBOBJ) $(PROGS:=.o) $(UNITS:=.o): lib/kag.h
 lib/dump.o lib/dumprow.o: lib/dump.h
 lib/json.o lib/jsonlex.o: lib/jsonlex.h
+lib/check.o lib/checksave.o: lib/check.h
+lib/load.o lib/loadrow.o lib/loadgraph.o: lib/load.h
 
 .SUFFIXES: .c .o
 .c.o:

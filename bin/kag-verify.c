@@ -14,28 +14,27 @@
 #include "kag.h"
 
 #define SYNOPSIS                                                               \
-	"usage: kag-verify [-hjqV] [--format-version version] "                \
-	"[--max-errors n]\n"                                                   \
-	"                  [--strict] [file ...]\n"
+	"usage: kag-verify [-hjqV] [--format text|json|github]\n"              \
+	"                  [--format-version version] [--max-errors n]\n"      \
+	"                  [--state file] [--strict] [file ...]\n"
 
 struct verify {
 	const char *want; /* --format-version */
 	unsigned long maxerr;
-	int json, quiet, strict;
+	int quiet, strict;
+	enum kag_report_format format;
 	struct kag_progress *progress;
-	/* The operand being checked: what is shown of it. */
-	const char *name;
-	uintmax_t shown, hidden;
-	struct kag_buf diags; /* --json: its diagnostics, comma-separated */
-	struct kag_buf last;  /* the last problem, for trouble */
+	struct kag_report *report;
+	struct kag_state *state;
+	struct kag_writer *out; /* stdout, for JSON and GitHub */
+	struct kag_buf obuf, ebuf;
+	struct kag_buf last; /* the last problem, for trouble */
 	int lastshown;
-	/* All operands. */
-	struct kag_buf report; /* --json: the files, comma-separated */
-	uintmax_t errors, warnings;
 };
 
 static void
 usage(const char *, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void done(void) __attribute__((noreturn));
 
 /* Say why (a format, or NULL), then how to call kag-verify; exit 2. */
 static void
@@ -58,23 +57,44 @@ static void
 help(void)
 {
 	fputs(SYNOPSIS "\n"
+		       "  --format F          report as text (stderr), json or "
+		       "github (stdout)\n"
 		       "  --format-version V  demand this format_version\n"
-		       "  -j, --json          print the report as JSON on "
-		       "stdout\n"
+		       "  -j, --json          --format json\n"
 		       "  --max-errors N      show at most N problems an "
 		       "operand (0: all; 100)\n"
 		       "  -q, --quiet         print errors only\n"
+		       "  --state FILE        remember what was verified in "
+		       "FILE, and use it\n"
 		       "  --strict            count warnings as errors\n"
 		       "  -h, --help          print this help\n"
 		       "  -V, --version       print the version\n",
 	    stdout);
 }
 
-/* Nothing may share the terminal's line with the progress line. */
+/* After -h or -V: a full disk must not pass for success. */
 static void
-clear(struct verify *v)
+done(void)
 {
-	kag_progress_clear(v->progress);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(KAG_EXIT_TROUBLE, "write error");
+	exit(KAG_EXIT_OK);
+}
+
+/* Show what the report made: stderr at once (the progress line cleared
+ * first), stdout through the writer. */
+static void
+flush(struct verify *v)
+{
+	if (v->ebuf.len > 0) {
+		kag_progress_clear(v->progress);
+		fwrite(v->ebuf.buf, 1, v->ebuf.len, stderr);
+		kag_buf_reset(&v->ebuf);
+	}
+	if (v->obuf.len > 0) {
+		kag_writer_write(v->out, v->obuf.buf, v->obuf.len);
+		kag_buf_reset(&v->obuf);
+	}
 }
 
 /* Show a problem the checker has counted (and made an error if --strict). */
@@ -82,191 +102,120 @@ static void
 diag(void *ctx, const struct kag_diag *d)
 {
 	struct verify *v = ctx;
-	struct kag_buf *b = &v->diags;
-	const char *what = d->severity == KAG_ERROR ? "error" : "warning";
 
 	kag_buf_reset(&v->last);
 	if (d->line > 0)
 		kag_buf_addf(&v->last, "%s:%ju: %s", d->file, d->line, d->msg);
 	else
 		kag_buf_addf(&v->last, "%s: %s", d->file, d->msg);
-	v->lastshown = 0;
-	if (d->severity == KAG_WARNING && v->quiet && !v->json)
-		return;
-	if (v->maxerr > 0 && v->shown >= v->maxerr) {
-		v->hidden++;
-		return;
-	}
-	v->shown++;
-	if (!v->json) {
-		clear(v);
-		if (d->line > 0)
-			fprintf(stderr, "%s:%ju: %s: %s\n", d->file, d->line,
-			    what, d->msg);
-		else
-			fprintf(stderr, "%s: %s: %s\n", d->file, what, d->msg);
-		v->lastshown = 1;
-		return;
-	}
-	if (b->len > 0)
-		kag_buf_addc(b, ',');
-	kag_buf_adds(b, "{\"file\":");
-	kag_buf_add_json_string(b, d->file, strlen(d->file));
-	if (d->line > 0)
-		kag_buf_addf(b, ",\"line\":%ju", d->line);
-	else
-		kag_buf_adds(b, ",\"line\":null");
-	kag_buf_addf(b, ",\"severity\":\"%s\",\"message\":", what);
-	kag_buf_add_json_string(b, d->msg, strlen(d->msg));
-	kag_buf_addc(b, '}');
-}
-
-#define PL(n) ((n) == 1 ? "" : "s")
-
-static void
-summary(struct verify *v, const struct kag_check *c)
-{
-	const struct kag_counts *k = kag_check_counts(c);
-	const char *version = kag_check_version(c);
-	struct kag_buf *b = &v->report;
-	uintmax_t n = k->memories + k->nodes + k->edges + k->hyperedges;
-	uintmax_t nerr = kag_check_errors(c), nwarn = kag_check_warnings(c);
-
-	v->errors += nerr;
-	v->warnings += nwarn;
-	if (!v->json) {
-		clear(v);
-		if (v->hidden > 0)
-			fprintf(stderr,
-			    "%s: %ju more problem%s not shown (--max-errors "
-			    "%lu)\n",
-			    v->name, v->hidden, PL(v->hidden), v->maxerr);
-		if (v->quiet)
-			return;
-		if (nerr > 0)
-			fprintf(stderr,
-			    "%s: invalid: %ju error%s, %ju warning%s\n",
-			    v->name, nerr, PL(nerr), nwarn, PL(nwarn));
-		else
-			fprintf(stderr,
-			    "%s: ok: %ju record%s (%ju memor%s, %ju node%s, "
-			    "%ju edge%s, %ju hyperedge%s), %ju warning%s\n",
-			    v->name, n, PL(n), k->memories,
-			    k->memories == 1 ? "y" : "ies", k->nodes,
-			    PL(k->nodes), k->edges, PL(k->edges), k->hyperedges,
-			    PL(k->hyperedges), nwarn, PL(nwarn));
-		return;
-	}
-	if (b->len > 0)
-		kag_buf_addc(b, ',');
-	kag_buf_adds(b, "{\"file\":");
-	kag_buf_add_json_string(b, v->name, strlen(v->name));
-	kag_buf_addf(b, ",\"valid\":%s,\"bare\":%s,\"format_version\":",
-	    nerr > 0 ? "false" : "true", kag_check_bare(c) ? "true" : "false");
-	if (version != NULL)
-		kag_buf_add_json_string(b, version, strlen(version));
-	else
-		kag_buf_adds(b, "null");
-	kag_buf_addf(b,
-	    ",\"records\":%ju,\"counts\":{\"memories\":%ju,\"graph_nodes\":%ju,"
-	    "\"graph_edges\":%ju,\"hyperedges\":%ju},\"errors\":%ju,"
-	    "\"warnings\":%ju,\"diagnostics\":[",
-	    n, k->memories, k->nodes, k->edges, k->hyperedges, nerr, nwarn);
-	kag_buf_add(b, v->diags.buf, v->diags.len);
-	kag_buf_adds(b, "]}");
+	kag_report_diag(v->report, d, &v->obuf, &v->ebuf);
+	v->lastshown = v->ebuf.len > 0;
+	flush(v);
 }
 
 /* Check one operand: 0 valid, 1 invalid, 2 trouble (already said). */
 static int
 run(struct verify *v, const char *path)
 {
+	struct kag_state_opts o;
 	struct kag_check *c;
-	struct kag_input *in;
-	struct kag_record rec;
 	struct stat st;
-	uintmax_t nrec = 0;
+	const char *name;
+	uintmax_t reused;
 	int rc, rv;
 
-	v->name = path == NULL || strcmp(path, "-") == 0 ? "<stdin>" : path;
-	v->shown = v->hidden = 0;
-	kag_buf_reset(&v->diags);
-	c = kag_check_new(diag, v, v->strict ? KAG_CHECK_STRICT : 0);
-	if (v->want != NULL)
-		kag_check_demand(c, v->want);
-	if ((in = kag_check_open(c, path)) == NULL) {
-		clear(v);
+	name = path == NULL || strcmp(path, "-") == 0 ? "<stdin>" : path;
+	kag_report_begin(v->report, name);
+	memset(&o, 0, sizeof(o));
+	o.diag = diag;
+	o.ctx = v;
+	o.flags = v->strict ? KAG_CHECK_STRICT : 0;
+	o.want = v->want;
+	o.progress = v->progress;
+	v->lastshown = 0;
+	rc = kag_state_check(v->state, path, &o, &c, &reused);
+	if (rc < 0) {
+		kag_progress_clear(v->progress);
 		if (errno == ENOENT && path != NULL && stat(path, &st) == 0 &&
 		    S_ISDIR(st.st_mode))
 			warnx("%s: no metadata.json: not a Kagura export "
 			      "directory",
 			    path);
 		else
-			warn("%s", v->name);
-		kag_check_free(c);
+			warn("%s", name);
 		return KAG_EXIT_TROUBLE;
 	}
-	while ((rc = kag_input_next(in, &rec)) > 0) {
-		kag_check_record(c, in, &rec);
-		kag_progress_update(v->progress, kag_input_name(in), ++nrec);
-	}
-	if (kag_input_status(in) == KAG_EXIT_TROUBLE) {
-		clear(v);
+	if (rc > 0) {
+		kag_progress_clear(v->progress);
 		if (!v->lastshown)
 			warnx("%s", v->last.buf);
 		rv = KAG_EXIT_TROUBLE;
 	} else {
-		if (rc == 0)
-			kag_check_end(c, in);
-		summary(v, c);
+		kag_report_file(v->report, c, reused, &v->ebuf);
+		flush(v);
 		rv = kag_check_errors(c) > 0 ? KAG_EXIT_DATA : KAG_EXIT_OK;
 	}
-	kag_input_close(in);
 	kag_check_free(c);
 	return rv;
 }
 
-/* --json: the report, on stdout at the end. */
+/* The end of stdout: a full disk is trouble, a closed pipe is quiet. */
 static int
-output(struct verify *v)
+finish(struct verify *v, int rv)
 {
-	struct kag_writer *w = kag_writer_open(STDOUT_FILENO, 0);
-	struct kag_buf b = KAG_BUF_INIT;
-	int rc;
-
-	kag_buf_addf(&b,
-	    "{\"valid\":%s,\"errors\":%ju,\"warnings\":%ju,"
-	    "\"files\":[",
-	    v->errors > 0 ? "false" : "true", v->errors, v->warnings);
-	kag_buf_add(&b, v->report.buf, v->report.len);
-	kag_buf_adds(&b, "]}");
-	kag_writer_line(w, b.buf, b.len);
-	kag_buf_release(&b);
-	if ((rc = kag_writer_close(w)) == 0)
-		return 0;
+	if (v->out == NULL)
+		return rv;
+	if (rv != KAG_EXIT_TROUBLE) {
+		kag_report_end(v->report, &v->obuf);
+		flush(v);
+	}
+	if (kag_writer_close(v->out) == 0)
+		return rv;
 	if (errno == EPIPE) {
 		signal(SIGPIPE, SIG_DFL);
 		raise(SIGPIPE);
-	} else {
-		warn("write error");
 	}
-	return -1;
+	warn("write error");
+	return KAG_EXIT_TROUBLE;
+}
+
+/* The options that change a verdict name the rows of a state file. */
+static struct kag_state *
+openstate(struct verify *v, const char *path)
+{
+	struct kag_state *s;
+	struct kag_buf key = KAG_BUF_INIT, err = KAG_BUF_INIT;
+
+	kag_buf_addf(&key, "kag-verify %s strict=%d format-version=%s",
+	    KAG_VERSION, v->strict, v->want != NULL ? v->want : "-");
+	s = kag_state_open(path, key.buf, &err);
+	if (s == NULL)
+		errx(KAG_EXIT_TROUBLE, "%s", err.buf);
+	if (kag_state_note(s) != NULL && !v->quiet)
+		warnx("%s", kag_state_note(s));
+	kag_buf_release(&key);
+	kag_buf_release(&err);
+	return s;
 }
 
 int
 main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
 		{ "format-version", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "max-errors", required_argument, NULL, 'M' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "state", required_argument, NULL, 's' },
 		{ "strict", no_argument, NULL, 'S' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct verify v;
 	unsigned long major, minor;
+	const char *statepath = NULL;
 	char *end;
 	int ch, i, rv = KAG_EXIT_OK, r;
 
@@ -301,17 +250,31 @@ main(int argc, char *argv[])
 		case 'S':
 			v.strict = 1;
 			break;
+		case 'f':
+			if (strcmp(optarg, "text") == 0)
+				v.format = KAG_REPORT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				v.format = KAG_REPORT_JSON;
+			else if (strcmp(optarg, "github") == 0)
+				v.format = KAG_REPORT_GITHUB;
+			else
+				usage("format '%s' is not text, json or github",
+				    optarg);
+			break;
 		case 'V':
 			puts("kag-verify " KAG_VERSION);
-			return KAG_EXIT_OK;
+			done();
 		case 'h':
 			help();
-			return KAG_EXIT_OK;
+			done();
 		case 'j':
-			v.json = 1;
+			v.format = KAG_REPORT_JSON;
 			break;
 		case 'q':
 			v.quiet = 1;
+			break;
+		case 's':
+			statepath = optarg;
 			break;
 		default:
 			usage(NULL);
@@ -320,8 +283,13 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 
-	if (!v.quiet && !v.json)
+	if (statepath != NULL)
+		v.state = openstate(&v, statepath);
+	if (!v.quiet && v.format == KAG_REPORT_TEXT)
 		v.progress = kag_progress_new(STDERR_FILENO, kag_progname());
+	v.report = kag_report_new(v.format, v.maxerr, v.quiet, v.state != NULL);
+	if (v.format != KAG_REPORT_TEXT)
+		v.out = kag_writer_open(STDOUT_FILENO, 0);
 
 	for (i = 0; i == 0 || i < argc; i++) {
 		r = run(&v, argc > 0 ? argv[i] : NULL);
@@ -331,10 +299,15 @@ main(int argc, char *argv[])
 			break;
 	}
 	kag_progress_free(v.progress);
-	if (rv != KAG_EXIT_TROUBLE && v.json && output(&v) < 0)
+	if (v.state != NULL && kag_state_commit(v.state) < 0) {
+		warnx("%s", kag_state_errmsg(v.state));
 		rv = KAG_EXIT_TROUBLE;
-	kag_buf_release(&v.diags);
+	}
+	rv = finish(&v, rv);
+	kag_state_close(v.state);
+	kag_report_free(v.report);
+	kag_buf_release(&v.obuf);
+	kag_buf_release(&v.ebuf);
 	kag_buf_release(&v.last);
-	kag_buf_release(&v.report);
 	return rv;
 }

@@ -2,45 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kag.h"
-
-/*
- * An edge endpoint that was no node when the edge came waits in
- * kag_check.pending until the operand ends: a record header, then the id.
- * A record with what == PEND_FILE holds instead the name of the file the
- * following edges are in, so that a name is kept once, not per edge.
- */
-enum { PEND_SRC, PEND_DST, PEND_FILE };
-
-struct pend {
-	uintmax_t line;
-	size_t len;
-	int what;
-};
-
-struct kag_check {
-	kag_diag_fn *diag;
-	void *ctx;
-	unsigned flags;
-	const char *want; /* the demanded format_version, or NULL */
-
-	/* The operand so far: what a saved state must hold. */
-	struct kag_fpset *nodes; /* node ids, decoded */
-	struct kag_fpset *mems;	 /* memory identities, see identity() */
-	struct kag_buf pending;	 /* struct pend records */
-	struct kag_buf pfile;	 /* the file of the last pend */
-	struct kag_counts counts;
-	uintmax_t nrec; /* records, headers and trailers too */
-	uintmax_t errors, warnings;
-	char *version; /* the first format_version met */
-	int bare;      /* some segment has no header */
-	int nseg;      /* segments begun */
-	int rank;      /* the latest record type of this segment */
-	int misorder;  /* this segment's order was warned about */
-
-	/* Scratch, kept to spare an allocation per record. */
-	struct kag_buf msg, tmp, id;
-};
+#include "check.h"
 
 struct kag_check *
 kag_check_new(kag_diag_fn *diag, void *ctx, unsigned flags)
@@ -68,6 +30,8 @@ kag_check_free(struct kag_check *c)
 		return;
 	kag_fpset_free(c->nodes);
 	kag_fpset_free(c->mems);
+	kag_buf_release(&c->lazynodes);
+	kag_buf_release(&c->lazymems);
 	kag_buf_release(&c->pending);
 	kag_buf_release(&c->pfile);
 	kag_buf_release(&c->msg);
@@ -75,6 +39,31 @@ kag_check_free(struct kag_check *c)
 	kag_buf_release(&c->id);
 	free(c->version);
 	free(c);
+}
+
+/*
+ * A restored checker keeps its fingerprints as the saved bytes until a
+ * record needs a set: an unchanged file's end needs neither, and a grown
+ * one only what its new records touch.
+ */
+static void
+fill(struct kag_fpset *set, struct kag_buf *b)
+{
+	struct kag_saved k;
+
+	kag_saved_init(&k, b->buf, b->len);
+	while (k.n >= 8)
+		kag_fpset_add_fp(set, kag_saved_get64(&k));
+	kag_buf_release(b);
+}
+
+static void
+sets(struct kag_check *c)
+{
+	if (c->lazynodes.len > 0)
+		fill(c->nodes, &c->lazynodes);
+	if (c->lazymems.len > 0)
+		fill(c->mems, &c->lazymems);
 }
 
 /* Every problem passes here, the input's too: count it, then pass it on. */
@@ -226,6 +215,7 @@ check_memory(
 	size_t n;
 
 	identity(c, r);
+	sets(c);
 	if (kag_fpset_add(c->mems, c->id.buf, c->id.len))
 		return;
 	m = msg(c);
@@ -277,6 +267,7 @@ check_pending(struct kag_check *c)
 	const char *s;
 	size_t at;
 
+	sets(c);
 	for (at = 0; at < e->len; at += sizeof(p) + p.len) {
 		memcpy(&p, e->buf + at, sizeof(p));
 		s = e->buf + at + sizeof(p);
@@ -306,6 +297,7 @@ check_edge(
 	int t;
 	double w;
 
+	sets(c);
 	kag_json_str(j, r->f[KAG_F_SRC], &c->tmp, &s, &n);
 	if (!kag_fpset_has(c->nodes, s, n))
 		pend(c, in, s, n, PEND_SRC);
@@ -454,6 +446,7 @@ kag_check_record(
 		check_memory(c, in, r);
 		break;
 	case KAG_REC_NODE:
+		sets(c);
 		kag_json_str(r->json, r->f[KAG_F_ID], &c->tmp, &s, &n);
 		if (kag_fpset_add(c->nodes, s, n))
 			break;
@@ -470,8 +463,9 @@ kag_check_record(
 }
 
 void
-kag_check_end(struct kag_check *c, const struct kag_input *in)
+kag_check_end(struct kag_check *c, struct kag_input *in)
 {
+	c->document = kag_input_document(in);
 	check_pending(c);
 	if (c->nrec > 0 || c->errors > 0 || c->version != NULL)
 		return;
@@ -506,6 +500,12 @@ int
 kag_check_bare(const struct kag_check *c)
 {
 	return c->bare;
+}
+
+int
+kag_check_document(const struct kag_check *c)
+{
+	return c->document;
 }
 
 const char *

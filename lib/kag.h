@@ -120,6 +120,26 @@ uintmax_t kag_reader_lineno(const struct kag_reader *r);
 int kag_reader_is_gzip(const struct kag_reader *r);
 /* What the last error was, lowercase, no final period; "" if none. */
 const char *kag_reader_errmsg(const struct kag_reader *r);
+/* A tap sees every byte read(2) gives the reader, in order, before it is
+ * inflated or split (kag-verify --state hashes what it verified); for
+ * gzip from a regular file it is called on the inflating thread.  Set it
+ * before the first read. */
+typedef void kag_tap_fn(void *ctx, const void *p, size_t n);
+void kag_reader_tap(struct kag_reader *r, kag_tap_fn *fn, void *ctx);
+/* The descriptor read from. */
+int kag_reader_fd(const struct kag_reader *r);
+/*
+ * Carry on an input read before up to byte off, where it ended with a
+ * LF (kag_reader_partial() was 0) and, for gzip, with a member: read from
+ * off on (lseek), number the lines from lineno + 1, and take gzip (a new
+ * member or the end must come next; anything else is trailing garbage)
+ * or plain bytes, as that first read found.  Call before the first read.
+ * 0, or -1 when the descriptor cannot seek there.
+ */
+int kag_reader_resume(
+    struct kag_reader *r, uint64_t off, uintmax_t lineno, int gzip);
+/* Whether the last line returned had no LF (the input ended inside it). */
+int kag_reader_partial(const struct kag_reader *r);
 /* Free the reader and close its descriptor (not stdin).  Accepts NULL. */
 void kag_reader_close(struct kag_reader *r);
 
@@ -544,7 +564,13 @@ void kag_fpset_free(struct kag_fpset *s); /* accepts NULL */
 int kag_fpset_add(struct kag_fpset *s, const void *p, size_t n);
 int kag_fpset_has(const struct kag_fpset *s, const void *p, size_t n);
 size_t kag_fpset_count(const struct kag_fpset *s);
-/* The 64-bit hash both sets use. */
+/* Add a fingerprint as kag_fpset_each() gave it (0 is taken as 1): 1 if
+ * it was added, 0 if it was there already. */
+int kag_fpset_add_fp(struct kag_fpset *s, uint64_t fp);
+/* Call fn(ctx, fp) for every fingerprint, in no particular order. */
+typedef void kag_fp_fn(void *ctx, uint64_t fp);
+void kag_fpset_each(const struct kag_fpset *s, kag_fp_fn *fn, void *ctx);
+/* The 64-bit hash both sets use: XXH3 (64 bits, seed 0) of libxxhash. */
 uint64_t kag_hash64(const void *p, size_t n);
 
 /* ---------------------------------------------------------------------
@@ -553,7 +579,7 @@ uint64_t kag_hash64(const void *p, size_t n);
  * For "has this string surely not been seen?" over any number of
  * strings in constant memory (kag-load's identities): an answer of 1 is
  * certain, 0 may be wrong, the more often the fuller the filter (with
- * 16 MB, about once in 10^7 strings at a million).
+ * 16 MB, less than once in 10^7 strings at a million).
  */
 struct kag_bloom;
 /* A filter of about bytes bytes (a power of two, 64 at least). */
@@ -653,7 +679,7 @@ void kag_check_record(struct kag_check *c, const struct kag_input *in,
 /* After kag_input_next() returned 0 (a clean end): the edges whose
  * endpoints never came, and an empty operand.  Not called after -1: the
  * operand was not read to its end. */
-void kag_check_end(struct kag_check *c, const struct kag_input *in);
+void kag_check_end(struct kag_check *c, struct kag_input *in);
 /* Problems passed on so far, input's included, after KAG_CHECK_STRICT. */
 uintmax_t kag_check_errors(const struct kag_check *c);
 uintmax_t kag_check_warnings(const struct kag_check *c);
@@ -661,8 +687,24 @@ uintmax_t kag_check_warnings(const struct kag_check *c);
 const struct kag_counts *kag_check_counts(const struct kag_check *c);
 /* Whether the operand has a segment without a header, or is empty. */
 int kag_check_bare(const struct kag_check *c);
+/* Whether the operand was a HyperMemory document (kag_input_document). */
+int kag_check_document(const struct kag_check *c);
 /* The first header's format_version, or the directory's; NULL if none. */
 const char *kag_check_version(const struct kag_check *c);
+/*
+ * Save what the checker knows (kag-verify --state), appended to out:
+ * counts, segment state, pending edge endpoints, and with withsets the
+ * node and memory fingerprints too; lesserr and lesswarn problems fewer
+ * than it counted (those the end of the input reported, which a later
+ * run that carries on from here must not count).
+ */
+void kag_check_save(const struct kag_check *c, struct kag_buf *out,
+    int withsets, uintmax_t lesserr, uintmax_t lesswarn);
+/* Take up what kag_check_save() saved, into a checker fresh from
+ * kag_check_new() (with the same flags and demand): 0, or -1 when p[0..n)
+ * is not such a save (the checker is then of no use: free it).  The sets
+ * are filled only when a record or kag_check_end() needs them. */
+int kag_check_restore(struct kag_check *c, const void *p, size_t n);
 void kag_check_free(struct kag_check *c); /* accepts NULL */
 
 /* ---------------------------------------------------------------------
@@ -1031,7 +1073,8 @@ const char *kag_dump_errmsg(const struct kag_dump *d);
 void kag_dump_free(struct kag_dump *d); /* accepts NULL */
 
 /* ---------------------------------------------------------------------
- * load.c: records into the store, in one transaction
+ * load.c (the transaction), loadrow.c (values, memories), loadgraph.c
+ * (nodes, edges, hyperedges): records into the store, in one transaction
  *
  * How a record becomes a row (string fields are stored decoded, JSON
  * values as their text in the line; fields with no column go to "extra"
@@ -1055,7 +1098,8 @@ void kag_dump_free(struct kag_dump *d); /* accepts NULL */
  * and without updated_at gets the load's time.
  *
  * An edge's endpoints must be nodes of the store or of the load (in any
- * order): the ones that are not are reported by kag_load_finish().
+ * order): the ones that are not are reported by kag_load_finish() (a
+ * document's are skipped instead: see kag_load_operand()).
  * Data problems (those, and conflicts under KAG_CONFLICT_FAIL) go to the
  * diag callback, each with the file and line given with its record, and
  * are counted; the caller then does not commit.  Use:
@@ -1063,6 +1107,7 @@ void kag_dump_free(struct kag_dump *d); /* accepts NULL */
  *	l = kag_load_new(store, &opts, diag, ctx);
  *	if (kag_load_begin(l) < 0)
  *		... kag_load_errmsg(l) ...
+ *	kag_load_operand(l, kag_input_document(in));   (each operand)
  *	while (kag_input_next(in, &rec) > 0)
  *		if (kag_load_record(l, &rec, kag_input_name(in),
  *		    kag_input_lineno(in)) < 0)
@@ -1084,11 +1129,25 @@ struct kag_load_opts {
 	const char *user_id;	/* not NULL: the owner of every memory */
 	const char *agent_name; /* not NULL: the agent of every memory, ""
 				   for none (NULL) */
+	/*
+	 * HyperMemory's memory_load_link.  id_prefix (not NULL) goes before
+	 * every id of a node, edge or hyperedge, and before the node ids
+	 * that edges and hyperedges name.  append gives each node, edge and
+	 * hyperedge a new id: its own (after the prefix) when no stored row
+	 * of its kind has it, else that followed by "-N", the smallest N
+	 * from 2 that none has; within an operand (kag_load_operand), edges
+	 * and hyperedges name the nodes by their new ids, and an edge that
+	 * names a node before the node comes, which then takes a suffix, is
+	 * a data problem.  Memories have no ids: neither touches them.
+	 */
+	int append;
+	const char *id_prefix;
 };
 
 /* What the records of one type did to the store. */
 struct kag_load_stats {
 	uintmax_t created, updated, unchanged, skipped;
+	uintmax_t renamed; /* given a suffix by opts.append */
 };
 struct kag_load_report {
 	struct kag_load_stats memories, nodes, edges, hyperedges;
@@ -1105,6 +1164,16 @@ struct kag_load *kag_load_new(struct kag_store *s,
 /* Begin the transaction (waiting for other writers), create the tables
  * that are missing, clear if asked: 0, or -1 (kag_load_errmsg). */
 int kag_load_begin(struct kag_load *l);
+/*
+ * The records that follow come from a new operand: a HyperMemory
+ * document when document is nonzero (kag_input_document), else a stream
+ * or directory.  An edge of a document whose endpoint is neither in the
+ * store nor in the load so far is skipped, with a warning, and counted
+ * as skipped (memory_load_link's rule); in a stream it is a data problem
+ * found at the end.  The new ids opts.append gave are forgotten.  Before
+ * the first operand's records the load is of a stream.
+ */
+void kag_load_operand(struct kag_load *l, int document);
 /* Write one record (headers and trailers are ignored; file is copied
  * when kept): 0, also when it was a data problem (reported); -1 on
  * trouble (SQLite, I/O): stop, and call kag_load_free().  New rows may be
@@ -1124,16 +1193,321 @@ const char *kag_load_errmsg(const struct kag_load *l);
 void kag_load_free(struct kag_load *l);
 
 /* ---------------------------------------------------------------------
- * (subgraph work: graph.c and its siblings go here)
+ * graph.c, cut.c, export.c: a subgraph cut from a stream or a store
+ *
+ * What kag-subgraph(1) exports: the nodes within depth hops of the
+ * start ids (an edge is a hop in the direction asked for, both ways
+ * when its "directed" is false; the members of a hyperedge are one hop
+ * apart whatever the direction), only through nodes (an id that no
+ * node record has leads nowhere); the edges whose two endpoints are
+ * exported; the hyperedges with any member exported, whole.  With
+ * memories, the memory records that the exported nodes of node_type
+ * "memory" point at: those whose key is the node's data.key and, when
+ * the node's data has a "user_id" string, whose owner
+ * (kag_record_user_id) is that user.
  */
+enum kag_direction { KAG_DIR_BOTH, KAG_DIR_OUT, KAG_DIR_IN };
+
+struct kag_cut {
+	const char *const *ids; /* where the walk starts (NUL-terminated) */
+	size_t nids;
+	unsigned long depth; /* 0: the start nodes alone (node_ids) */
+	enum kag_direction dir;
+	int no_edges; /* leave out every edge and hyperedge */
+	int memories; /* add the memory records the nodes point at */
+};
+
+/*
+ * struct kag_graph: records held in memory, compactly: each kept line
+ * once, in one arena, with its offset; ids interned once; edges as
+ * pairs of 32-bit id numbers; adjacency in flat arrays built once.
+ * About 30 bytes a record and 50 a distinct id beside the lines.
+ */
+struct kag_graph;
+
+/* A graph that keeps memory records when memories is nonzero (and
+ * ignores them otherwise).  Never NULL. */
+struct kag_graph *kag_graph_new(int memories);
+void kag_graph_free(struct kag_graph *g); /* accepts NULL */
+/* Take record r: its line is copied.  The first header's line is kept
+ * apart (kag_graph_header); trailers are dropped. */
+void kag_graph_add(struct kag_graph *g, const struct kag_record *r);
+/* Whether a node record has id s[0..n) (decoded).  Not const: ids are
+ * looked up in batches, and the batch waiting is looked up first. */
+int kag_graph_has(struct kag_graph *g, const char *s, size_t n);
+/* Mark the records of cut c (start ids that are not nodes are left
+ * out: check them with kag_graph_has first).  May be called again. */
+void kag_graph_cut(struct kag_graph *g, const struct kag_cut *c);
+/* Mark every record (a graph that is already the cut). */
+void kag_graph_keep_all(struct kag_graph *g);
+/* The first header's line, or NULL (*n its length). */
+const char *kag_graph_header(const struct kag_graph *g, size_t *n);
+/* The marked records, by type. */
+void kag_graph_counts(const struct kag_graph *g, struct kag_counts *c);
+
+/* The marked records after *pos (0 to start), in input order: 1 with
+ * *t, *line and *len set (the line is the graph's, followed by its LF in
+ * memory) and *pos moved on, 0 after the last. */
+int kag_graph_next(const struct kag_graph *g, size_t *pos, enum kag_type *t,
+    const char **line, size_t *len);
+
+/* Whether the store has a node of id id: 1, 0, or -1 on trouble with
+ * the reason appended to err. */
+int kag_cut_has(struct kag_store *s, const char *id, struct kag_buf *err);
+/*
+ * Inside the store's read transaction: make temporary tables of the
+ * names kag_dump reads (kag_nodes, kag_edges, kag_hyperedges, and with
+ * c->memories memories and kag_working) holding only the rows of cut c,
+ * found by indexed lookups hop by hop, so that a kag_dump on s then
+ * reads the cut alone.  0, or -1 with the reason appended to err.
+ */
+int kag_cut_store(
+    struct kag_store *s, const struct kag_cut *c, struct kag_buf *err);
+/*
+ * The records of cut c, read from store s (named name in messages)
+ * inside its read transaction, as kag-dump(1) writes them, into g, all
+ * marked.  The start ids must be nodes (kag_cut_has).  Problems with the
+ * data go to diag; 0, or -1 on trouble with the reason appended to err.
+ * Kagura's graph.json is not read.
+ */
+int kag_cut_read(struct kag_store *s, const char *name,
+    const struct kag_cut *c, struct kag_graph *g, kag_diag_fn *diag,
+    void *ctx, struct kag_buf *err);
 
 /* ---------------------------------------------------------------------
- * (document work: document.c and its siblings go here)
+ * export.c: a cut written out
+ *
+ * A stream: header[0..hlen) as a line, the marked lines of the graph in
+ * input order, byte for byte, and a trailer counting them.  A document
+ * (KAG_EXPORT_JSON), HyperMemory's:
+ *   {"export_id":"exp_<16 hex digits>","exported_at":when,
+ *    "source_graph":"default",
+ *    "nodes":[...],"edges":[...],"hyperedges":[...],
+ *    "stats":{"total_nodes":N,"total_edges":E,"total_hyperedges":H}}
+ * one element a line; each element is its record without "type", its
+ * other fields in their order, each key and value byte for byte as it
+ * stands in the line; an edge's src, dst and rel_type are named source,
+ * target and edge_type.  With KAG_EXPORT_MEMORIES, "memories":[...]
+ * (the memory records whole) comes before "stats", and stats has
+ * "total_memories".
+ * The export_id is a hash (FNV-1a) of the marked lines: the same cut
+ * gives the same id, whenever it is made.
  */
+#define KAG_EXPORT_JSON	      0x01
+#define KAG_EXPORT_NO_TRAILER 0x02 /* a stream without its trailer */
+#define KAG_EXPORT_MEMORIES   0x04 /* a document with "memories" */
+/* Write the marked records of g to w, or only count the bytes when w is
+ * NULL; *size is set to the bytes written (before any gzip).  0, or -1
+ * when w failed (errno set). */
+int kag_export_write(const struct kag_graph *g, struct kag_writer *w,
+    unsigned flags, const char *header, size_t hlen, const char *when,
+    uintmax_t *size);
 
 /* ---------------------------------------------------------------------
- * (state work: state.c, report.c and their siblings go here)
+ * document.c: a HyperMemory subgraph export read as records
+ *
+ * A document is one JSON object {"export_id":..,"nodes":[..],"edges":
+ * [..],"hyperedges":[..],"stats":{...},...}, bare or as the "result" of
+ * a JSON-RPC reply, pretty-printed over lines or on one.  Each member of
+ * "nodes", "edges", "hyperedges", and "memories" (kag-subgraph(1)'s
+ * --with-memories) becomes a record of that type: memories first, then
+ * nodes, edges, hyperedges, whatever the order of the keys.  A record is
+ * the member's text, made compact (kag_json_compact) when it spans
+ * lines, with "type" put first unless it has one, checked by
+ * kag_record_parse (so an edge's source, target and edge_type are its
+ * src, dst and rel_type).  Only "nodes" must be there;
+ * other keys are not read.  Problems go to diag as errors with the
+ * reader's name and the line where the bad value starts (or the JSON
+ * error is): invalid JSON ("invalid JSON: ... (column N)", as for a
+ * stream line), a root or result that is not an object, a JSON-RPC error
+ * reply (its code and message), a duplicate key in the document, a
+ * member that is not a record of its array's type, and stats
+ * ("total_nodes", "total_edges", "total_hyperedges", "total_memories")
+ * that disagree with the number of members (checked like a trailer, once
+ * every member was read).
+ * Memory: the text, plus one member's tokens (a document on one line
+ * is not copied: it stays in the reader's buffer).
  */
+struct kag_document;
+
+/*
+ * Tell a document from a stream by the input's first line (the reader
+ * skips a BOM and blank lines): 0 a stream; 1 a document that goes on
+ * past this line (the line starts a JSON object or array that it does
+ * not end, and it ends outside any string, after a '{', '[', ',' or ':',
+ * where pretty-printed JSON breaks its lines); 2 a document whole on
+ * this line (an object without "type" that has "nodes", "result",
+ * "error", "export_id" or "jsonrpc").
+ */
+int kag_document_sniff(const char *line, size_t len);
+/*
+ * The document whose first line line[0..len) kag_reader_getline(r)
+ * just returned, and kag_document_sniff() called whole (1 or 2): the
+ * rest is read from r (borrowed) by the first kag_document_next().  For
+ * 2, the line stays in use: r must not be read meanwhile.
+ */
+struct kag_document *kag_document_open(struct kag_reader *r, const char *line,
+    size_t len, int whole, kag_diag_fn *diag, void *ctx);
+/*
+ * The next record: 1 with *rec filled (borrowed until the next call), 0
+ * at the end (after the problems were reported), -1 when reading r
+ * failed (errno as kag_reader_getline() left it, and kag_reader_errmsg()
+ * says what happened).
+ */
+int kag_document_next(struct kag_document *d, struct kag_record *rec);
+/* The line where the member of the record last returned starts. */
+uintmax_t kag_document_lineno(const struct kag_document *d);
+void kag_document_free(struct kag_document *d); /* accepts NULL */
+
+/*
+ * input.c reads a document when kag_document_sniff() says so: its
+ * records come out of kag_input_next() as a stream's would, in one
+ * segment that is neither headed nor bare (the stats are its trailer).
+ * Whether the operand is a document: the first line is read to tell, if
+ * kag_input_next() has not read it yet; 0 for a directory.
+ */
+int kag_input_document(struct kag_input *in);
+
+/* ---------------------------------------------------------------------
+ * state.c: kag-verify --state, a SQLite file that remembers what was
+ * verified, so that an unchanged file is not read again and a grown one
+ * is read from where it ended, with the verdict of a full run
+ *
+ * A regular file's row holds the number and XXH3 of the bytes verified,
+ * every diagnostic, the verdict, and (when the file ended with a LF, and
+ * for gzip with a member) the checker and the open segment just before
+ * the end.  A row counts only when the file's bytes prove it: the same
+ * bytes (nothing is parsed: the diagnostics are replayed), or the same
+ * bytes then more (read from there on, the end judged again); anything
+ * else is read whole.  Standard input and directories are always read
+ * whole and not kept.  Rows are per operand as named and per options
+ * string (kag's version and every option that changes the verdict).
+ */
+struct kag_state;
+
+/*
+ * Open, creating, the state file at path.  A file of another format is
+ * taken as empty; a damaged one (not a database, corrupt) is made again,
+ * with kag_state_note() saying so.  A busy file (another run writing) is
+ * waited for, KAG_STORE_TIMEOUT_MS at each statement.  NULL with the
+ * reason appended to err when it cannot be opened, or is a database of
+ * something else.
+ */
+struct kag_state *
+kag_state_open(const char *path, const char *options, struct kag_buf *err);
+/* What kag_state_open() had to do ("FILE: damaged (...): made again"),
+ * or NULL. */
+const char *kag_state_note(const struct kag_state *s);
+
+struct kag_state_opts {
+	kag_diag_fn *diag; /* where problems go, as for kag_check_new() */
+	void *ctx;
+	unsigned flags;		       /* KAG_CHECK_* */
+	const char *want;	       /* kag_check_demand(), or NULL */
+	struct kag_progress *progress; /* may be NULL */
+};
+
+/*
+ * Check one operand as the loop of check.c does, from the state s where
+ * the file allows (s may be NULL: a plain run), keeping what a later run
+ * needs for kag_state_commit().  *cp is the checker (the caller frees it)
+ * for the verdict, *reused the records taken from the state.  0 when
+ * checked; 1 when reading failed with trouble (an I/O error: told to
+ * diag, no verdict); -1 when the operand cannot be opened (errno, *cp
+ * NULL).
+ */
+int kag_state_check(struct kag_state *s, const char *operand,
+    const struct kag_state_opts *o, struct kag_check **cp, uintmax_t *reused);
+/* Write what the runs learnt, in one transaction: 0, or -1
+ * (kag_state_errmsg). */
+int kag_state_commit(struct kag_state *s);
+const char *kag_state_errmsg(const struct kag_state *s);
+void kag_state_close(struct kag_state *s); /* accepts NULL */
+
+/* ---------------------------------------------------------------------
+ * report.c: kag-verify's report
+ *
+ * KAG_REPORT_TEXT: each problem as "FILE:LINE: error: MESSAGE" and a
+ * summary line per operand, for stderr.  KAG_REPORT_JSON: one JSON
+ * object for stdout at the end (kag-verify(1) shows it).
+ * KAG_REPORT_GITHUB: each problem as a GitHub Actions workflow command,
+ * "::error file=F,line=L::MESSAGE" (or ::warning), for stdout, with the
+ * summary lines of text for stderr.  Problems past maxerr (0: no limit)
+ * are counted, not shown; with quiet, warnings are not shown (but for
+ * JSON) and there is no summary.  With stated, the summaries also say
+ * how many records came from the state.
+ */
+enum kag_report_format { KAG_REPORT_TEXT, KAG_REPORT_JSON, KAG_REPORT_GITHUB };
+
+struct kag_report;
+
+struct kag_report *kag_report_new(
+    enum kag_report_format format, unsigned long maxerr, int quiet, int stated);
+void kag_report_free(struct kag_report *r); /* accepts NULL */
+/* Start the next operand, named name (borrowed until its summary). */
+void kag_report_begin(struct kag_report *r, const char *name);
+/* A problem: what is to be shown now is appended to out (for stdout) or
+ * err (for stderr). */
+void kag_report_diag(struct kag_report *r, const struct kag_diag *d,
+    struct kag_buf *out, struct kag_buf *err);
+/* The operand's verdict, c's, of which reused records came from the
+ * state: the summary is appended to err (JSON keeps it for the end). */
+void kag_report_file(struct kag_report *r, const struct kag_check *c,
+    uintmax_t reused, struct kag_buf *err);
+/* After the last operand: JSON's report line, appended to out. */
+void kag_report_end(struct kag_report *r, struct kag_buf *out);
+
+/*
+ * saved.c: the saved forms of state.c and check.c: numbers as 8 bytes,
+ * little-endian; strings as their length plus one (0 for NULL) and their
+ * bytes.  Reading goes through a cursor that turns bad instead of
+ * reading past its end (and then yields 0, NULL).
+ */
+void kag_saved_put64(struct kag_buf *b, uint64_t v);
+/* s may be NULL (then n is not used). */
+void kag_saved_putstr(struct kag_buf *b, const char *s, size_t n);
+struct kag_saved {
+	const unsigned char *p;
+	size_t n; /* bytes left */
+	int bad;
+};
+void kag_saved_init(struct kag_saved *k, const void *p, size_t n);
+uint64_t kag_saved_get64(struct kag_saved *k);
+/* The next n bytes, or NULL when fewer are left. */
+const void *kag_saved_bytes(struct kag_saved *k, size_t n);
+/* A string's bytes (*n of them, not NUL-terminated), or NULL for a NULL
+ * string or when the cursor is bad. */
+const char *kag_saved_getstr(struct kag_saved *k, size_t *n);
+
+/* For state.c: a file's row (statedb.c keeps the file). */
+struct kag_state_row {
+	char *path;
+	uint64_t size, hash; /* the bytes verified, their XXH3 */
+	uint64_t lines;	     /* the reader's line count at their end */
+	uint64_t nstream;    /* diagnostics before the end's own */
+	int gzip, growable;
+	struct kag_buf diags;  /* every diagnostic, state.c's form */
+	struct kag_buf final;  /* kag_check_save() after the end */
+	struct kag_buf resume; /* the segment, then the checker before it */
+	struct kag_state_row *next;
+};
+/* The row of path under the state's options, or NULL when there is none
+ * to trust (none, another format, damaged, or its checksum fails). */
+struct kag_state_row *kag_state_lookup(struct kag_state *s, const char *path);
+/* Take w, to be written by kag_state_commit(). */
+void kag_state_add(struct kag_state *s, struct kag_state_row *w);
+void kag_state_row_free(struct kag_state_row *w); /* accepts NULL */
+
+/* What state.c needs of an input: its reader (NULL for a directory), and
+ * the segment under way, read and set again. */
+struct kag_segment {
+	int open, headed;
+	uintmax_t hline;
+	struct kag_counts counts;
+};
+struct kag_reader *kag_input_reader(struct kag_input *in);
+void kag_input_segment(const struct kag_input *in, struct kag_segment *seg);
+void kag_input_set_segment(struct kag_input *in, const struct kag_segment *seg);
 
 /* ---------------------------------------------------------------------
  * (hardening work: anything it needs goes here)

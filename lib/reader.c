@@ -63,8 +63,11 @@ struct kag_reader {
 	enum mode mode;
 	int status; /* what getline returns once in DONE */
 	int gzip;
+	int partial; /* the last line had no LF */
 	uintmax_t lineno;
 	char msg[160];
+	kag_tap_fn *tap; /* sees every byte read(2) gives, in order */
+	void *tapctx;
 
 	int eof;     /* read(2) said end of file */
 	int between; /* a gzip member ended: next comes a header or EOF */
@@ -122,6 +125,8 @@ readsome(struct kag_reader *r, void *p, size_t n)
 		return fail(r, errno, "read error: %s", strerror(errno));
 	if (k == 0)
 		r->eof = 1;
+	else if (r->tap != NULL)
+		r->tap(r->tapctx, p, (size_t)k);
 	return k;
 }
 
@@ -307,6 +312,27 @@ take(struct kag_reader *r)
 	return (ssize_t)n;
 }
 
+/* Inflate from now on, starting with the r->end bytes read into buf. */
+static ssize_t
+startgzip(struct kag_reader *r)
+{
+	r->gzip = 1;
+	r->mode = GZIP;
+	r->inalloc = r->rdsize + 1;
+	r->in = kag_xmalloc(r->inalloc);
+	memcpy(r->in, r->buf, r->end);
+	r->zs.zalloc = kag_zalloc;
+	r->zs.zfree = kag_zfree;
+	r->zs.next_in = r->in;
+	r->zs.avail_in = (uInt)r->end;
+	r->end = 0;
+	if (inflateInit2(&r->zs, 15 + 16) != Z_OK)
+		return fail(r, ENOMEM, "out of memory");
+	r->zinit = 1;
+	startworker(r);
+	return 0;
+}
+
 /*
  * Decide between plain and gzip from the first two bytes, which may come
  * one read at a time.  The bytes read go to buf for plain input and are
@@ -335,21 +361,7 @@ sniff(struct kag_reader *r)
 		r->mode = PLAIN;
 		return (ssize_t)r->end;
 	}
-	r->gzip = 1;
-	r->mode = GZIP;
-	r->inalloc = r->rdsize + 1;
-	r->in = kag_xmalloc(r->inalloc);
-	memcpy(r->in, r->buf, r->end);
-	r->zs.zalloc = kag_zalloc;
-	r->zs.zfree = kag_zfree;
-	r->zs.next_in = r->in;
-	r->zs.avail_in = (uInt)r->end;
-	r->end = 0;
-	if (inflateInit2(&r->zs, 15 + 16) != Z_OK)
-		return fail(r, ENOMEM, "out of memory");
-	r->zinit = 1;
-	startworker(r);
-	return 0;
+	return startgzip(r);
 }
 
 /*
@@ -413,6 +425,13 @@ finish(struct kag_reader *r, int status)
 	return status;
 }
 
+static void
+allocbuf(struct kag_reader *r)
+{
+	r->alloc = r->rdsize + 1 > MINBUF ? r->rdsize + 1 : MINBUF;
+	r->buf = kag_xmalloc(r->alloc);
+}
+
 int
 kag_reader_getline(struct kag_reader *r, const char **line, size_t *len)
 {
@@ -422,10 +441,8 @@ kag_reader_getline(struct kag_reader *r, const char **line, size_t *len)
 
 	if (r->mode == DONE)
 		return finish(r, r->status);
-	if (r->buf == NULL) {
-		r->alloc = r->rdsize + 1 > MINBUF ? r->rdsize + 1 : MINBUF;
-		r->buf = kag_xmalloc(r->alloc);
-	}
+	if (r->buf == NULL)
+		allocbuf(r);
 	for (;;) {
 		lf = memchr(r->buf + r->scan, '\n', r->end - r->scan);
 		if (lf != NULL) {
@@ -452,6 +469,7 @@ kag_reader_getline(struct kag_reader *r, const char **line, size_t *len)
 			s = r->buf + r->start;
 			n = r->end - r->start;
 			r->start = r->scan = r->end;
+			r->partial = 1;
 		}
 		r->lineno++;
 		if (n > 0 && s[n - 1] == '\r')
@@ -509,6 +527,50 @@ void
 kag_reader_set_bufsize(struct kag_reader *r, size_t n)
 {
 	r->rdsize = n > 0 ? n : 1;
+}
+
+void
+kag_reader_tap(struct kag_reader *r, kag_tap_fn *fn, void *ctx)
+{
+	r->tap = fn;
+	r->tapctx = ctx;
+}
+
+int
+kag_reader_fd(const struct kag_reader *r)
+{
+	return r->fd;
+}
+
+/*
+ * What was read before ended at a line's LF and, for gzip, at the end of
+ * a member: so the input goes on exactly as it would have, had it been
+ * read from the start, with the gzip state of "between members" (where
+ * only another member or the end may come).
+ */
+int
+kag_reader_resume(
+    struct kag_reader *r, uint64_t off, uintmax_t lineno, int gzip)
+{
+	if (r->mode != SNIFF || r->buf != NULL || off > INT64_MAX ||
+	    lseek(r->fd, (off_t)off, SEEK_SET) == -1)
+		return -1;
+	r->lineno = lineno;
+	if (off == 0)
+		return 0;
+	allocbuf(r);
+	if (!gzip) {
+		r->mode = PLAIN;
+		return 0;
+	}
+	r->between = 1; /* before the worker starts */
+	return startgzip(r) < 0 ? -1 : 0;
+}
+
+int
+kag_reader_partial(const struct kag_reader *r)
+{
+	return r->partial;
 }
 
 const char *

@@ -2,102 +2,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 #include "kag.h"
 
 /*
- * kag_hash64 is XXH64 with seed 0, written out here so that kag builds
- * with no more than zlib and sqlite3: it is portable C (64-bit multiplies
- * and rotates only), fast on short ids, and its avalanche is good enough
- * for fingerprints to be near-uniform.  The unit test checks it against
- * the published test vectors.
+ * kag_hash64 is XXH3 (64 bits, seed 0) from the xxHash library: one hash
+ * for the whole project (sets, fingerprints, kag-verify --state's
+ * checksums), fast on short ids and on long buffers alike, with an
+ * avalanche good enough for fingerprints to be near-uniform.
  */
-#define P1 0x9E3779B185EBCA87ULL
-#define P2 0xC2B2AE3D27D4EB4FULL
-#define P3 0x165667B19E3779F9ULL
-#define P4 0x85EBCA77C2B2AE63ULL
-#define P5 0x27D4EB2F165667C5ULL
-
-static uint64_t
-rotl(uint64_t x, int r)
-{
-	return x << r | x >> (64 - r);
-}
-
-/* Little-endian loads byte by byte: right on any host, no alignment
- * traps, and compilers turn them into single loads. */
-static uint64_t
-rd64(const unsigned char *p)
-{
-	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
-	    (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
-}
-
-static uint64_t
-rd32(const unsigned char *p)
-{
-	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-	    (uint64_t)p[3] << 24;
-}
-
-static uint64_t
-round64(uint64_t acc, uint64_t in)
-{
-	acc += in * P2;
-	acc = rotl(acc, 31);
-	return acc * P1;
-}
-
-static uint64_t
-merge64(uint64_t acc, uint64_t v)
-{
-	acc ^= round64(0, v);
-	return acc * P1 + P4;
-}
-
 uint64_t
-kag_hash64(const void *data, size_t n)
+kag_hash64(const void *p, size_t n)
 {
-	const unsigned char *p = data;
-	uint64_t h, v1, v2, v3, v4;
-	size_t left = n;
-
-	if (left >= 32) {
-		v1 = P1 + P2;
-		v2 = P2;
-		v3 = 0;
-		v4 = -P1;
-		do {
-			v1 = round64(v1, rd64(p));
-			v2 = round64(v2, rd64(p + 8));
-			v3 = round64(v3, rd64(p + 16));
-			v4 = round64(v4, rd64(p + 24));
-			p += 32;
-			left -= 32;
-		} while (left >= 32);
-		h = rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18);
-		h = merge64(h, v1);
-		h = merge64(h, v2);
-		h = merge64(h, v3);
-		h = merge64(h, v4);
-	} else
-		h = P5;
-	h += (uint64_t)n;
-	for (; left >= 8; p += 8, left -= 8)
-		h = rotl(h ^ round64(0, rd64(p)), 27) * P1 + P4;
-	if (left >= 4) {
-		h = rotl(h ^ rd32(p) * P1, 23) * P2 + P3;
-		p += 4;
-		left -= 4;
-	}
-	for (; left > 0; p++, left--)
-		h = rotl(h ^ *p * P5, 11) * P1;
-	h ^= h >> 33;
-	h *= P2;
-	h ^= h >> 29;
-	h *= P3;
-	h ^= h >> 32;
-	return h;
+	return XXH3_64bits(p, n);
 }
 
 /* Grow before the table is more than 7/10 full: linear probing degrades
@@ -355,9 +273,20 @@ fprehash(struct part *t)
 int
 kag_fpset_add(struct kag_fpset *s, const void *p, size_t n)
 {
-	uint64_t fp = fingerprint(p, n), *e;
-	struct part *t = &s->part[fp >> 56];
+	return kag_fpset_add_fp(s, fingerprint(p, n));
+}
 
+/* Fingerprints are kept as they are, so that a saved set comes back
+ * whole through kag_fpset_add_fp(), whatever the table sizes. */
+int
+kag_fpset_add_fp(struct kag_fpset *s, uint64_t fp)
+{
+	struct part *t;
+	uint64_t *e;
+
+	if (fp == 0)
+		fp = 1;
+	t = &s->part[fp >> 56];
 	e = fpfind(t, fp);
 	if (*e != 0)
 		return 0;
@@ -369,6 +298,19 @@ kag_fpset_add(struct kag_fpset *s, const void *p, size_t n)
 	t->count++;
 	s->count++;
 	return 1;
+}
+
+void
+kag_fpset_each(const struct kag_fpset *s, kag_fp_fn *fn, void *ctx)
+{
+	const struct part *t;
+	size_t i;
+	int k;
+
+	for (k = 0; k < PARTS; k++)
+		for (t = &s->part[k], i = 0; i <= t->mask; i++)
+			if (t->tab[i] != 0)
+				fn(ctx, t->tab[i]);
 }
 
 int

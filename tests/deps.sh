@@ -1,6 +1,6 @@
 #!/bin/sh
 # deps.sh check|install: find, or install with apt-get, what kag builds with.
-pkgs="libjsmn-dev libsqlite3-dev zlib1g-dev pkg-config"
+pkgs="libjsmn-dev libsqlite3-dev zlib1g-dev libxxhash-dev pkg-config"
 
 missing() {
 	m=
@@ -9,8 +9,9 @@ missing() {
 	if command -v pkg-config >/dev/null 2>&1; then
 		pkg-config --exists zlib || m="$m zlib1g-dev"
 		pkg-config --exists sqlite3 || m="$m libsqlite3-dev"
+		pkg-config --exists libxxhash || m="$m libxxhash-dev"
 	else
-		m="$m zlib1g-dev libsqlite3-dev"
+		m="$m zlib1g-dev libsqlite3-dev libxxhash-dev"
 	fi
 	echo $m
 }
