@@ -1,5 +1,5 @@
-/* kag-load.c: load kag streams and Kagura exports into the store, all or
- * nothing. */
+/* kag-load.c: load kag streams, Kagura exports and HyperMemory documents
+ * into the store, all or nothing. */
 #include <sys/stat.h>
 
 #include <err.h>
@@ -14,9 +14,11 @@
 #include "kag.h"
 
 #define SYNOPSIS                                                               \
-	"usage: kag-load [-hnqV] [-d path] [--agent-name name] [--clear]\n"    \
-	"                [--on-conflict replace|skip|fail] [--user-id id] "    \
-	"[file ...]\n"
+	"usage: kag-load [-hnqV] [-d path] [--agent-name name] [--append] "    \
+	"[--clear]\n"                                                          \
+	"                [--id-prefix prefix] [--on-conflict "                 \
+	"replace|skip|fail]\n"                                                 \
+	"                [--user-id id] [file ...]\n"
 
 struct load {
 	struct kag_load_opts o;
@@ -64,10 +66,14 @@ help(void)
 		       "else Kagura's memory.db)\n"
 		       "      --agent-name NAME  load every memory as this "
 		       "agent's ('' for none)\n"
+		       "      --append           give every node, edge and "
+		       "hyperedge a new id\n"
 		       "      --clear            empty the store first (with "
 		       "--user-id or\n"
 		       "                         --agent-name: that owner's "
 		       "memories)\n"
+		       "      --id-prefix PREFIX put PREFIX before every id of "
+		       "the graph\n"
 		       "      --on-conflict MODE replace (default), skip or "
 		       "fail on a stored record\n"
 		       "      --user-id ID       load every memory as this "
@@ -137,6 +143,7 @@ operand(struct load *ld, struct kag_load *l, const char *path)
 		ld->rv = KAG_EXIT_TROUBLE;
 		return -1;
 	}
+	kag_load_operand(l, kag_input_document(in));
 	while (kag_input_next(in, &rec) > 0) {
 		if (kag_load_record(l, &rec, kag_input_name(in),
 			kag_input_lineno(in)) < 0) {
@@ -171,6 +178,8 @@ stats(struct kag_buf *b, const char *kind, const char *kinds,
 	    s->updated, s->unchanged);
 	if (s->skipped > 0)
 		kag_buf_addf(b, ", %ju skipped", s->skipped);
+	if (s->renamed > 0)
+		kag_buf_addf(b, ", %ju renamed", s->renamed);
 	kag_buf_addc(b, ')');
 }
 
@@ -254,9 +263,11 @@ main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
 		{ "agent-name", required_argument, NULL, 'A' },
+		{ "append", no_argument, NULL, 'a' },
 		{ "clear", no_argument, NULL, 'C' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "id-prefix", required_argument, NULL, 'I' },
 		{ "on-conflict", required_argument, NULL, 'O' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "user-id", required_argument, NULL, 'U' },
@@ -286,6 +297,9 @@ main(int argc, char *argv[])
 		case 'C':
 			ld.o.clear = 1;
 			break;
+		case 'I':
+			ld.o.id_prefix = owner("id prefix", optarg);
+			break;
 		case 'O':
 			if (strcmp(optarg, "replace") == 0)
 				ld.o.conflict = KAG_CONFLICT_REPLACE;
@@ -304,6 +318,9 @@ main(int argc, char *argv[])
 		case 'V':
 			puts("kag-load " KAG_VERSION);
 			return done();
+		case 'a':
+			ld.o.append = 1;
+			break;
 		case 'd':
 			db = optarg;
 			break;

@@ -41,6 +41,12 @@ struct kag_input {
 
 	struct kag_parser *parser;
 	uintmax_t lineno; /* of the line last handed out */
+
+	/* A file's first line tells a document from a stream. */
+	int sniffed, peekrc, peekerr;
+	const char *peek; /* the first line of a stream, not yet returned */
+	size_t peeklen;
+	struct kag_document *doc;
 };
 
 static void
@@ -289,10 +295,79 @@ check_trailer(struct kag_input *in, const struct kag_record *rec)
 	error_here(in, e->buf);
 }
 
+static void
+docdiag(void *ctx, const struct kag_diag *d)
+{
+	report(ctx, d->file, d->line, d->severity, d->msg);
+}
+
+/* Read the first line of a file: a document is read by document.c, a
+ * stream's first line is kept for kag_input_next(). */
+static void
+sniff(struct kag_input *in)
+{
+	const char *line;
+	size_t len;
+	int whole;
+
+	if (in->sniffed || in->r == NULL || in->dir != NULL)
+		return;
+	in->sniffed = 1;
+	if ((in->peekrc = kag_reader_getline(in->r, &line, &len)) <= 0) {
+		in->peekerr = errno;
+		return;
+	}
+	if ((whole = kag_document_sniff(line, len)) == 0) {
+		in->peek = line;
+		in->peeklen = len;
+		return;
+	}
+	in->doc = kag_document_open(in->r, line, len, whole, docdiag, in);
+	in->open = 1; /* neither headed nor bare */
+}
+
+/* The first line of a stream, read by sniff(): taken as the parser takes
+ * a line (see parser.c).  1 for a record; 0 when skipped, or no record
+ * (said). */
+static int
+first(struct kag_input *in, struct kag_record *rec)
+{
+	static const char compact[] = "{\"type\":\"memory\",";
+	static const char python[] = "{\"type\": \"memory\", ";
+	const char *p = in->peek;
+	size_t n = in->peeklen;
+
+	in->peek = NULL;
+	in->lineno = kag_reader_lineno(in->r);
+	if (in->skip != NULL &&
+	    ((n > sizeof(compact) &&
+		 memcmp(p, compact, sizeof(compact) - 1) == 0) ||
+		(n > sizeof(python) &&
+		    memcmp(p, python, sizeof(python) - 1) == 0)) &&
+	    in->skip(in->skipctx, p, n)) {
+		in->open = 1;
+		kag_counts_add(&in->counts, KAG_REC_MEMORY);
+		kag_counts_add(&in->got, KAG_REC_MEMORY);
+		return 0;
+	}
+	if (kag_record_parse(rec, in->json, p, n, &in->err) == 0)
+		return 1;
+	error_here(in, in->err.buf);
+	return 0;
+}
+
+int
+kag_input_document(struct kag_input *in)
+{
+	sniff(in);
+	return in->doc != NULL;
+}
+
 /* 1 for a record to hand out, 0 to read on, -1 to stop. */
 static int
 take(struct kag_input *in, struct kag_record *rec)
 {
+	const struct kag_tok *t;
 	unsigned long major, minor;
 
 	in->bare = 0;
@@ -303,11 +378,15 @@ take(struct kag_input *in, struct kag_record *rec)
 		close_segment(in);
 		kag_record_version(rec, &major, &minor);
 		if (major != KAG_FORMAT_MAJOR) {
+			/* Quoted as written: a major too large for a number
+			 * is only "not ours". */
+			t = &rec->json->tok[rec->f[KAG_F_FORMAT_VERSION]];
 			kag_buf_reset(&in->err);
 			kag_buf_addf(&in->err,
-			    "unsupported format_version '%lu.%lu': this kag "
+			    "unsupported format_version '%.*s': this kag "
 			    "reads %d.x",
-			    major, minor, KAG_FORMAT_MAJOR);
+			    t->end - t->start, rec->json->text + t->start,
+			    KAG_FORMAT_MAJOR);
 			error_here(in, in->err.buf);
 			in->state = FAILED;
 			return -1;
@@ -373,6 +452,19 @@ kag_input_next(struct kag_input *in, struct kag_record *rec)
 	}
 	if (in->r == NULL)
 		return finish(in, 0, 0);
+	if (in->dir == NULL && in->parser == NULL) {
+		sniff(in);
+		if (in->doc != NULL) {
+			if ((rc = kag_document_next(in->doc, rec)) <= 0)
+				return finish(in, rc, errno);
+			in->lineno = kag_document_lineno(in->doc);
+			return take(in, rec);
+		}
+		if (in->peekrc <= 0)
+			return finish(in, in->peekrc, in->peekerr);
+		if (in->peek != NULL && first(in, rec))
+			return take(in, rec);
+	}
 	if (in->parser == NULL) {
 		in->parser = kag_parser_new(in->skip, in->skipctx);
 		kag_parser_set_reader(in->parser, in->r);
@@ -446,12 +538,43 @@ kag_input_dir_version(const struct kag_input *in)
 	return in->version;
 }
 
+struct kag_reader *
+kag_input_reader(struct kag_input *in)
+{
+	return in->dir == NULL ? in->r : NULL;
+}
+
+void
+kag_input_segment(const struct kag_input *in, struct kag_segment *seg)
+{
+	seg->open = in->open;
+	seg->headed = in->headed;
+	seg->hline = in->hline;
+	seg->counts = in->counts;
+}
+
+/* A file's header is always in the file itself; a file carried on is a
+ * stream whose first line was read before (no document to sniff). */
+void
+kag_input_set_segment(struct kag_input *in, const struct kag_segment *seg)
+{
+	in->sniffed = 1;
+	in->peekrc = 1;
+	in->open = seg->open;
+	in->headed = seg->headed;
+	in->hline = seg->hline;
+	in->counts = seg->counts;
+	free(in->hfile);
+	in->hfile = kag_xstrdup(kag_input_name(in));
+}
+
 void
 kag_input_close(struct kag_input *in)
 {
 	if (in == NULL)
 		return;
 	kag_parser_free(in->parser);
+	kag_document_free(in->doc);
 	kag_reader_close(in->r);
 	kag_json_free(in->json);
 	kag_buf_release(&in->err);

@@ -12,6 +12,9 @@
 /* What the load reported, one "file:line: msg" a line. */
 static struct kag_buf seen = KAG_BUF_INIT;
 
+/* Whether load() reads its text as a HyperMemory document's records. */
+static int document;
+
 static void
 collect(void *ctx, const struct kag_diag *d)
 {
@@ -79,7 +82,8 @@ flat(const char *s)
 }
 
 /*
- * Load the lines of text (one record each) in one transaction, committed
+ * Load the lines of text (one record each; a line "operand" starts a new
+ * operand, a document when document is set) in one transaction, committed
  * when commit is set: what kag_load_finish() said, or -2 when a record
  * met trouble (the message then goes to seen).  The report is copied to
  * *rep when rep is not NULL.
@@ -107,6 +111,10 @@ load(struct kag_store *s, const struct kag_load_opts *o, const char *text,
 		if (e == NULL)
 			e = p + strlen(p);
 		line++;
+		if (line == 1 || (e - p == 7 && memcmp(p, "operand", 7) == 0))
+			kag_load_operand(l, document);
+		if (e - p == 7 && memcmp(p, "operand", 7) == 0)
+			continue;
 		if (kag_record_parse(&r, j, p, (size_t)(e - p), &err) < 0) {
 			kag_buf_addf(&seen, "t:%ju: %s\n", line, err.buf);
 			continue;
@@ -262,7 +270,8 @@ static void
 test_conflicts(void)
 {
 	struct kag_store *s = store();
-	struct kag_load_opts o = { KAG_CONFLICT_REPLACE, 0, NULL, NULL };
+	struct kag_load_opts o = { KAG_CONFLICT_REPLACE, 0, NULL, NULL, 0,
+		NULL };
 	struct kag_load_report rep;
 
 	ok(load(s, NULL, mem1, 1, &rep) == 1, "one memory");
@@ -388,6 +397,138 @@ test_trouble(void)
 	kag_store_close(s);
 }
 
+static const char doc[] =
+    "{\"type\":\"node\",\"id\":\"a\"}\n"
+    "{\"type\":\"node\",\"id\":\"b\"}\n"
+    "{\"type\":\"edge\",\"id\":\"e\",\"source\":\"a\",\"target\":"
+    "\"b\"}\n"
+    "{\"type\":\"edge\",\"source\":\"b\",\"target\":\"a\"}\n"
+    "{\"type\":\"hyperedge\",\"id\":\"h\",\"nodes\":[\"a\",\"b\","
+    "\"zz\"]}\n";
+
+#define GRAPH                                                                  \
+	"SELECT id FROM kag_nodes ORDER BY id",                                \
+	    "SELECT id, src, dst FROM kag_edges ORDER BY seq",                 \
+	    "SELECT hyperedge_id, group_concat(node_id) FROM "                 \
+	    "kag_hyperedge_members GROUP BY hyperedge_id ORDER BY 1"
+
+/* The nodes, edges and hyperedges of s, on one line. */
+static const char *
+graph_of(struct kag_store *s)
+{
+	static struct kag_buf b = KAG_BUF_INIT;
+	static const char *const sql[] = { GRAPH };
+	size_t i;
+
+	kag_buf_reset(&b);
+	for (i = 0; i < sizeof(sql) / sizeof(*sql); i++)
+		kag_buf_addf(&b, "%s%s", i ? "; " : "", flat(rows(s, sql[i])));
+	return b.buf;
+}
+
+static void
+test_document(void)
+{
+	struct kag_store *s = store();
+	struct kag_load_report rep;
+	struct kag_load_opts o;
+	const char *g;
+
+	memset(&o, 0, sizeof(o));
+	document = 1;
+	ok(load(s, NULL,
+	       "{\"type\":\"node\",\"id\":\"a\"}\n"
+	       "{\"type\":\"edge\",\"source\":\"a\",\"target\":\"zz\"}\n"
+	       "{\"type\":\"edge\",\"source\":\"yy\",\"target\":\"a\"}\n"
+	       "{\"type\":\"edge\",\"source\":\"a\",\"target\":\"a\"}\n",
+	       1, &rep) == 1,
+	    "a document whose edges name missing nodes: loaded");
+	ok(strcmp(seen.buf,
+	       "t:2: edge names node 'zz', which is neither in the store nor "
+	       "in the load: skipped\n"
+	       "t:3: edge names node 'yy', which is neither in the store nor "
+	       "in the load: skipped\n") == 0,
+	    "those edges skipped with a warning: %s", flat(seen.buf));
+	ok(stats(&rep.edges, 1, 0, 0, 2), "counted as skipped");
+	document = 0;
+	ok(load(s, NULL,
+	       "{\"type\":\"edge\",\"source\":\"a\",\"target\":\"zz\"}\n", 1,
+	       NULL) == 0 &&
+		strstr(seen.buf, "t:1: edge names node 'zz'") != NULL,
+	    "in a stream, still a problem: %s", flat(seen.buf));
+	kag_store_close(s);
+
+	/* --id-prefix: every id, and every id named. */
+	s = store();
+	o.id_prefix = "x_";
+	ok(load(s, &o, doc, 1, &rep) == 1 && seen.len == 0,
+	    "--id-prefix x_: loaded");
+	g = graph_of(s);
+	ok(strcmp(g,
+	       "x_a/x_b/; x_e|x_a|x_b/NULL|x_b|x_a/; x_h|x_a,x_b,x_zz/") == 0,
+	    "ids and the ids named prefixed: %s", g);
+	ok(load(s, &o, doc, 1, &rep) == 1 && stats(&rep.nodes, 0, 0, 2, 0),
+	    "loaded again: the same rows, unchanged");
+	kag_store_close(s);
+
+	/* --append: new ids where the old ones are taken. */
+	s = store();
+	o.id_prefix = NULL;
+	o.append = 1;
+	ok(load(s, &o, doc, 1, &rep) == 1 && rep.nodes.renamed == 0 &&
+		stats(&rep.nodes, 2, 0, 0, 0),
+	    "--append into an empty store: the ids kept");
+	ok(load(s, &o, doc, 1, &rep) == 1 && rep.nodes.renamed == 2 &&
+		rep.edges.renamed == 1 && rep.hyperedges.renamed == 1 &&
+		stats(&rep.nodes, 2, 0, 0, 0) && stats(&rep.edges, 2, 0, 0, 0),
+	    "again: every node, edge and hyperedge created, renamed");
+	ok(load(s, &o, doc, 1, &rep) == 1, "and a third time");
+	g = graph_of(s);
+	ok(strcmp(g,
+	       "a/a-2/a-3/b/b-2/b-3/; e|a|b/NULL|b|a/e-2|a-2|b-2/NULL|b-2|a-2/"
+	       "e-3|a-3|b-3/NULL|b-3|a-3/; h|a,b,zz/h-2|a-2,b-2,zz/h-3|a-3,"
+	       "b-3,zz/") == 0,
+	    "edges and members follow their nodes; others stay: %s", g);
+	kag_store_close(s);
+
+	s = store();
+	o.id_prefix = "p:";
+	ok(load(s, &o, doc, 1, NULL) == 1 && load(s, &o, doc, 1, NULL) == 1,
+	    "--append --id-prefix p: twice");
+	g = graph_of(s);
+	ok(strstr(g,
+	       "p:a/p:a-2/p:b/p:b-2/; p:e|p:a|p:b/NULL|p:b|p:a/"
+	       "p:e-2|p:a-2|p:b-2/") == g,
+	    "the prefix, then a suffix: %s", g);
+	kag_store_close(s);
+
+	/* Within an operand only, and in order. */
+	s = store();
+	o.id_prefix = NULL;
+	ok(load(s, &o, "{\"type\":\"node\",\"id\":\"a\"}\n", 1, NULL) == 1,
+	    "a stored");
+	ok(load(s, &o,
+	       "{\"type\":\"node\",\"id\":\"a\"}\n"
+	       "operand\n"
+	       "{\"type\":\"node\",\"id\":\"b\"}\n"
+	       "{\"type\":\"edge\",\"src\":\"a\",\"dst\":\"b\"}\n",
+	       1, NULL) == 1,
+	    "a renamed in one operand, named in the next");
+	g = graph_of(s);
+	ok(strcmp(g, "a/a-2/b/; NULL|a|b/; ") == 0,
+	    "the next operand's edge names the stored a: %s", g);
+	ok(load(s, &o,
+	       "{\"type\":\"edge\",\"src\":\"b\",\"dst\":\"b\"}\n"
+	       "{\"type\":\"node\",\"id\":\"b\"}\n",
+	       1, NULL) == 0,
+	    "an edge before a node that --append renames: not loaded");
+	ok(strcmp(seen.buf,
+	       "t:2: node 'b' comes after an edge that names it, and --append "
+	       "gave it the id 'b-2'\n") == 0,
+	    "said: %s", flat(seen.buf));
+	kag_store_close(s);
+}
+
 int
 main(void)
 {
@@ -396,6 +537,7 @@ main(void)
 	test_conflicts();
 	test_bulk();
 	test_trouble();
+	test_document();
 	kag_buf_release(&seen);
 	return tap_done();
 }
