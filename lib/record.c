@@ -1,5 +1,6 @@
 /* record.c: one line of the stream checked as a record of kag(5). */
 #include <inttypes.h>
+#include <limits.h>
 #include <string.h>
 
 #include "kag.h"
@@ -139,12 +140,12 @@ read_count(const struct kag_json *j, int t, uintmax_t *v)
 	return 0;
 }
 
-/* "MAJOR.MINOR", each a run of digits that fits an unsigned long. */
+/* "MAJOR.MINOR", each a run of digits (ULONG_MAX when it is larger). */
 int
 kag_version_parse(
     const char *s, size_t n, unsigned long *major, unsigned long *minor)
 {
-	unsigned long *v = major;
+	unsigned long *v = major, d;
 	size_t i, digits = 0;
 
 	*major = *minor = 0;
@@ -152,8 +153,15 @@ kag_version_parse(
 		if (s[i] == '.' && v == major && digits > 0) {
 			v = minor;
 			digits = 0;
-		} else if (s[i] >= '0' && s[i] <= '9' && digits < 9) {
-			*v = *v * 10 + (unsigned long)(s[i] - '0');
+		} else if (s[i] >= '0' && s[i] <= '9') {
+			/* Too large a number is still a version, only not
+			 * ours: saturate, so that a header of major
+			 * 18446744073709551617 is refused as unsupported
+			 * rather than skipped as a bad line, after which its
+			 * records would pass as a bare stream. */
+			d = (unsigned long)(s[i] - '0');
+			*v =
+			    *v > (ULONG_MAX - d) / 10 ? ULONG_MAX : *v * 10 + d;
 			digits++;
 		} else {
 			return -1;

@@ -11,38 +11,37 @@
 #   status  the expected exit status
 # KAG_REGEN=1 rewrites stdout, stderr and status from what the command did,
 # for review with git diff.  $VALGRIND, when set, prefixes every program
-# (with tests/valgrind.supp when it starts with "valgrind").
+# (tests/progs.sh: VALGRIND=valgrind runs memcheck, whose complaints make
+# a case fail).
 top=$(cd "$(dirname "$0")/.." && pwd)
 DATA=$top/tests/data
 KAG_BIN=$top/bin # the real programs, for cases that must copy one
 export DATA KAG_BIN
 tmp=$top/tests/tmp/golden.$$
-mkdir -p "$tmp/bin"
+mkdir -p "$tmp" || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
-vg=${VALGRIND:-}
-case $vg in
-valgrind*) vg="$vg --suppressions=\"$top/tests/valgrind.supp\"" ;;
-esac
-for p in "$top"/bin/kag-*; do
-	case $p in *.c | *.o) continue ;; esac
-	[ -x "$p" ] || continue
-	printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$vg" "$p" \
-	    >"$tmp/bin/${p##*/}"
-	chmod +x "$tmp/bin/${p##*/}"
-done
-PATH=$tmp/bin:$PATH
-export PATH
+. "$top/tests/progs.sh"
 LC_ALL=C
 export LC_ALL
 unset SOURCE_DATE_EPOCH KAG_DB
 
+# KAG_GOLDEN=PATTERN runs only the cases whose PROGRAM/NAME matches that
+# shell pattern; KAG_SHARD=I/N only every Nth of them from the Ith, so
+# that N runs at once share them out (valgrind is slow).
+shard=${KAG_SHARD%/*}
+shards=${KAG_SHARD#*/}
+[ -n "$shard" ] || shard=1 shards=1
+i=0
 n=0
 fail=0
 for case in "$top"/tests/golden/*/*/; do
 	case=${case%/}
 	[ -f "$case/cmd" ] || continue
-	n=$((n + 1))
 	name=${case#"$top"/tests/golden/}
+	case $name in ${KAG_GOLDEN:-*}) ;; *) continue ;; esac
+	i=$((i + 1))
+	[ $(((i - 1) % shards)) -eq $((shard - 1)) ] || continue
+	n=$((n + 1))
 	work=$tmp/work
 	rm -rf "$work" && mkdir -p "$work"
 	input=/dev/null
