@@ -11,18 +11,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 unset KAG_DB SOURCE_DATE_EPOCH
 cd "$tmp" || exit 1
 
-n=0
-fails=0
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-	fi
-}
-
+. "$top/tests/tap.sh"
 # Every row of every table, and the schema: what "as it was" means.
 snapshot() {
 	"$sqlq" "$1" "PRAGMA integrity_check" \
@@ -175,5 +164,4 @@ $base | $((base + 133333)) | $((base + 3333)) | $((base + 136666)))
 *)	ok 1 "a reader saw a whole store: $seen memories" ;;
 esac
 
-echo "1..$n"
-[ $fails -eq 0 ]
+done_testing

@@ -16,8 +16,7 @@ data=$top/tests/data/kagura
 dump=$top/bin/kag-dump
 jsoneq=$top/tests/unit/jsoneq
 tmp=$top/tests/tmp/compat.$$
-n=0
-fail=0
+. "$top/tests/tap.sh"
 
 for p in "$dump" "$jsoneq"; do
 	if [ ! -x "$p" ]; then
@@ -30,16 +29,6 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 unset KAG_DB
 SOURCE_DATE_EPOCH=1764579600
 export SOURCE_DATE_EPOCH
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fail=$((fail + 1))
-	fi
-}
 
 # same A B NAME: files A and B are equal; shows the difference if not.
 same() {
@@ -102,5 +91,4 @@ for v in 4.0 4.4 3to4; do
 	    sed 's/"memories":[0-9]*,//' >"$tmp/got"
 	same "$tmp/want" "$tmp/got" "$v: the same graph counts"
 done
-echo "1..$n"
-[ $fail -eq 0 ]
+done_testing

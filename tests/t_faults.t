@@ -15,20 +15,7 @@ LC_ALL=C
 export LC_ALL
 cd "$tmp" || exit 1
 
-n=0
-fails=0
-# ok STATUS NAME: one TAP line; a failure fails the file.
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		sed 's/^/# /' err 2>/dev/null | head -n 5
-		fails=$((fails + 1))
-	fi
-}
-
+. "$top/tests/tap.sh"
 # A stream of every record type, large enough to fill any pipe: 20000
 # memories, a star of 3000 nodes around n0 and its edges, a hyperedge.
 awk 'BEGIN {
@@ -198,5 +185,4 @@ st=$?
 ok $? "kag-dump -o into a filesystem that fills up: exit 2 (got $st), nothing left"
 sed 's/^/# /' err
 
-echo "1..$n"
-[ $fails -eq 0 ]
+done_testing

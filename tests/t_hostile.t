@@ -34,18 +34,7 @@ run() {
 	st=$?
 }
 
-n=0
-fails=0
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		sed 's/^/# /' err | head -n 5
-		fails=$((fails + 1))
-	fi
-}
+. "$top/tests/tap.sh"
 
 # sane: the status is 0, 1 or 2, and 1 or 2 come with a message.
 sane() {
@@ -269,5 +258,4 @@ for p in $progs; do
 	ok $? "$p: a ${mb} MB gzip bomb of blank lines in bounded memory"
 done
 
-echo "1..$n"
-[ $fails -eq 0 ]
+done_testing

@@ -15,19 +15,7 @@ LC_ALL=C
 export LC_ALL SOURCE_DATE_EPOCH
 cd "$tmp" || exit 1
 
-n=0
-fails=0
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		[ -s err ] && sed 's/^/# /' err | head -n 5
-		fails=$((fails + 1))
-	fi
-}
-
+. "$top/tests/tap.sh"
 # The keys of the memories in a stream, one a line, in order.
 keys() {
 	sed -n 's/^{"type":"memory",.*"key":"\(\([^"\\]\|\\.\)*\)".*/\1/p' "$@"
@@ -226,5 +214,4 @@ kag-filter --user-id alice graph.jsonl 2>err |
     >got && printf '%s\n' a c d ac cd >want && cmp -s got want
 ok $? "kag-filter --user-id alice: bob's node and the edge to it are left out"
 
-echo "1..$n"
-[ $fails -eq 0 ]
+done_testing

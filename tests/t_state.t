@@ -15,18 +15,7 @@ LC_ALL=C
 export LC_ALL
 unset SOURCE_DATE_EPOCH
 
-n=0
-fail=0
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fail=$((fail + 1))
-	fi
-}
-
+. "$top/tests/tap.sh"
 # strip: the summary's count of records taken from the state, and the
 # JSON key that holds it, are all a full run does not print.
 strip() {
@@ -249,5 +238,4 @@ ok $? "someone else's database is refused and left alone"
 [ $? -eq 2 ] && grep -q '^kag-verify: /nonexistent/dir/s.db: ' e1
 ok $? "a state that cannot be made: trouble"
 
-echo "1..$n"
-[ $fail -eq 0 ]
+done_testing
