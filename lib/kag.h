@@ -1270,9 +1270,8 @@ int kag_cut_store(
  * data go to diag; 0, or -1 on trouble with the reason appended to err.
  * Kagura's graph.json is not read.
  */
-int kag_cut_read(struct kag_store *s, const char *name,
-    const struct kag_cut *c, struct kag_graph *g, kag_diag_fn *diag,
-    void *ctx, struct kag_buf *err);
+int kag_cut_read(struct kag_store *s, const char *name, const struct kag_cut *c,
+    struct kag_graph *g, kag_diag_fn *diag, void *ctx, struct kag_buf *err);
 
 /* ---------------------------------------------------------------------
  * export.c: a cut written out

@@ -222,8 +222,9 @@ test_json_string(void)
 	ok(json("\"\\\n\x01\"", 5, "\"\\\"\\\\\\n\\u0001\\\"\""),
 	    "json: escapes back to back");
 
-	ok(every_byte(), "json: each of the 256 bytes at each place of a "
-			 "19-byte text, as a byte-at-a-time escaper writes it");
+	ok(every_byte(),
+	    "json: each of the 256 bytes at each place of a "
+	    "19-byte text, as a byte-at-a-time escaper writes it");
 
 	kag_buf_adds(&b, "{\"k\":");
 	kag_buf_add_json_string(&b, "v\n", 2);
