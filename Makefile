@@ -109,10 +109,11 @@ demo: all
 	sh tests/demo.sh
 
 format:
-	clang-format -i lib/*.c lib/*.h bin/*.c tests/unit/*.c tests/unit/*.h
+	clang-format -i lib/*.c lib/*.h bin/*.c tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h
 
 format-check:
-	clang-format --dry-run --Werror lib/*.c lib/*.h bin/*.c tests/unit/*.c tests/unit/*.h
+	clang-format --dry-run --Werror lib/*.c lib/*.h bin/*.c tests/unit/*.c tests/unit/*.h \
+	    tests/fuzz/*.c tests/fuzz/*.h
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
