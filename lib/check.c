@@ -52,6 +52,7 @@ fill(struct kag_fpset *set, struct kag_buf *b)
 	struct kag_saved k;
 
 	kag_saved_init(&k, b->buf, b->len);
+	kag_fpset_reserve(set, b->len / 8);
 	while (k.n >= 8)
 		kag_fpset_add_fp(set, kag_saved_get64(&k));
 	kag_buf_release(b);

@@ -567,6 +567,8 @@ size_t kag_fpset_count(const struct kag_fpset *s);
 /* Add a fingerprint as kag_fpset_each() gave it (0 is taken as 1): 1 if
  * it was added, 0 if it was there already. */
 int kag_fpset_add_fp(struct kag_fpset *s, uint64_t fp);
+/* Make room for about n more fingerprints at once. */
+void kag_fpset_reserve(struct kag_fpset *s, size_t n);
 /* Call fn(ctx, fp) for every fingerprint, in no particular order. */
 typedef void kag_fp_fn(void *ctx, uint64_t fp);
 void kag_fpset_each(const struct kag_fpset *s, kag_fp_fn *fn, void *ctx);
@@ -589,6 +591,25 @@ void kag_bloom_free(struct kag_bloom *b); /* accepts NULL */
 int kag_bloom_add(struct kag_bloom *b, const void *p, size_t n);
 /* The strings added that were surely new. */
 size_t kag_bloom_count(const struct kag_bloom *b);
+
+/* ---------------------------------------------------------------------
+ * sum.c: the checksum of a file's bytes (kag-verify --state)
+ *
+ * XXH3 over the XXH3 of each 1 MiB chunk and the length: the same sum
+ * whether the bytes are given as they are read or a file is summed on
+ * two cores.
+ */
+struct kag_sum;
+struct kag_sum *kag_sum_new(void);    /* NULL when out of memory */
+void kag_sum_free(struct kag_sum *s); /* accepts NULL */
+void kag_sum_reset(struct kag_sum *s);
+void kag_sum_update(struct kag_sum *s, const void *p, size_t n);
+/* The sum of the bytes so far; more may follow. */
+uint64_t kag_sum_digest(struct kag_sum *s);
+/* Sum the first n bytes of the file fd (read with pread): 0, with s as
+ * if they had been given to kag_sum_update(); -1 with errno set on a
+ * read error or a file shorter than n (EIO). */
+int kag_sum_file(struct kag_sum *s, int fd, uint64_t n);
 
 /* ---------------------------------------------------------------------
  * time.c: timestamps

@@ -270,6 +270,23 @@ fprehash(struct part *t)
 	free(old);
 }
 
+/* Room for n more at once: a set read back whole grows each table once
+ * (most of the cost of a restore was growing them step by step). */
+void
+kag_fpset_reserve(struct kag_fpset *s, size_t n)
+{
+	struct part *t;
+	size_t want;
+	int i;
+
+	for (i = 0; i < PARTS; i++) {
+		t = &s->part[i];
+		want = t->count + n / PARTS + n / PARTS / 8 + 16;
+		while (overfull(want, t->mask + 1))
+			fprehash(t);
+	}
+}
+
 int
 kag_fpset_add(struct kag_fpset *s, const void *p, size_t n)
 {

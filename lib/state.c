@@ -6,13 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <xxhash.h>
-
 #include "kag.h"
 
 /*
  * A file's row holds what a full run would have: the bytes verified
- * (their number and XXH3), every diagnostic in order, the checker's
+ * (their number and kag_sum), every diagnostic in order, the checker's
  * verdict after the end ("final"), and, when the file ended with a LF
  * (and for gzip at a member's end), what the reading knew just before the
  * end ("resume": the checker with its sets, the open segment, the lines).
@@ -33,7 +31,7 @@ struct run {
 	struct kag_input *in;
 	struct kag_reader *r;
 	struct kag_progress *progress;
-	XXH3_state_t *h;
+	struct kag_sum *h;
 	uint64_t nbytes;
 	struct kag_buf diags; /* this run's, replayed ones first */
 	uint64_t ndiag;
@@ -100,7 +98,7 @@ tap(void *ctx, const void *p, size_t n)
 {
 	struct run *u = ctx;
 
-	XXH3_64bits_update(u->h, p, n);
+	kag_sum_update(u->h, p, n);
 	u->nbytes += n;
 }
 
@@ -176,7 +174,7 @@ keep(struct run *u, const char *path)
 	kag_check_save(u->c, &w->final, 0, 0, 0);
 	w->path = kag_xstrdup(path);
 	w->size = u->nbytes;
-	w->hash = XXH3_64bits_digest(u->h);
+	w->hash = kag_sum_digest(u->h);
 	w->gzip = kag_reader_is_gzip(u->r);
 	w->lines = kag_reader_lineno(u->r);
 	w->growable = growable;
@@ -186,52 +184,24 @@ keep(struct run *u, const char *path)
 	kag_state_add(u->s, w);
 }
 
-/* Hash the file's bytes, noting the hash at off on the way: 1 when the
- * whole file is the row's bytes, 0 when not, with *grown set when the
- * row's bytes are only its beginning (then u->h is the hash at off). */
+/* Sum the file's first bytes, as many as the row's: 1 when they are the
+ * row's bytes and the whole file, 0 when not, with *grown set when they
+ * are only its beginning (then u->h is the sum so far, to go on with). */
 static int
 prove(struct run *u, const struct kag_state_row *w, int *grown)
 {
-	XXH3_state_t *h = XXH3_createState();
-	char *buf = kag_xmalloc(1 << 20);
-	uint64_t at = 0, whole;
-	ssize_t k;
-	size_t want;
-	int fd = kag_reader_fd(u->r), rv = 0;
+	int fd = kag_reader_fd(u->r);
+	struct stat st;
 
 	*grown = 0;
-	if (h == NULL)
-		goto out;
-	XXH3_64bits_reset(h);
-	for (;;) {
-		want = 1 << 20;
-		if (at < w->size && w->size - at < want)
-			want = (size_t)(w->size - at);
-		k = pread(fd, buf, want, (off_t)at);
-		if (k == -1 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		XXH3_64bits_update(h, buf, (size_t)k);
-		at += (uint64_t)k;
-		if (at == w->size) {
-			if (XXH3_64bits_digest(h) != w->hash)
-				goto out;
-			XXH3_copyState(u->h, h);
-		}
-	}
-	if (k < 0 || at < w->size)
-		goto out;
-	whole = XXH3_64bits_digest(h);
-	if (at == w->size) {
-		rv = whole == w->hash;
-		goto out;
-	}
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size < w->size ||
+	    kag_sum_file(u->h, fd, w->size) < 0 ||
+	    kag_sum_digest(u->h) != w->hash)
+		return 0;
+	if ((uint64_t)st.st_size == w->size)
+		return 1;
 	*grown = w->growable && w->size > 0;
-out:
-	XXH3_freeState(h);
-	free(buf);
-	return rv;
+	return 0;
 }
 
 /* An unchanged file: its diagnostics and verdict as they were. */
@@ -335,10 +305,10 @@ check1(struct kag_state *s, const char *operand, const struct kag_state_opts *o,
 	}
 	if (stated && (u.r = kag_input_reader(u.in)) == NULL)
 		stated = 0;
-	if (stated && (u.h = XXH3_createState()) == NULL)
+	if (stated && (u.h = kag_sum_new()) == NULL)
 		stated = 0;
 	if (stated) {
-		XXH3_64bits_reset(u.h);
+		kag_sum_reset(u.h);
 		if (uselookup)
 			w = kag_state_lookup(s, operand);
 	}
@@ -355,13 +325,13 @@ check1(struct kag_state *s, const char *operand, const struct kag_state_opts *o,
 		else
 			bad = 1;
 	} else if (stated) {
-		XXH3_64bits_reset(u.h);
+		kag_sum_reset(u.h);
 	}
 	if (bad) {
 		/* A row that does not hold together: read it all. */
 		kag_input_close(u.in);
 		kag_check_free(u.c);
-		XXH3_freeState(u.h);
+		kag_sum_free(u.h);
 		kag_state_row_free(w);
 		return check1(s, operand, o, cp, reused, 0);
 	}
@@ -375,7 +345,7 @@ check1(struct kag_state *s, const char *operand, const struct kag_state_opts *o,
 		kag_check_end(u.c, u.in);
 out:
 	kag_input_close(u.in);
-	XXH3_freeState(u.h);
+	kag_sum_free(u.h);
 	kag_buf_release(&u.diags);
 	kag_state_row_free(w);
 	return rv;

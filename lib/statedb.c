@@ -18,7 +18,7 @@
  * checksum, so that a damaged row is not used; a damaged file is made
  * again; a file of another format is emptied at the next commit.
  */
-#define FORMAT "kag-verify-state 1 xxh3"
+#define FORMAT "kag-verify-state 2 xxh3-chunked"
 
 static const char *const ddl[] = {
 	"CREATE TABLE IF NOT EXISTS kag_verify_meta (key TEXT PRIMARY KEY, "
