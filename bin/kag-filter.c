@@ -340,6 +340,20 @@ badopt(int c, const char *arg)
 	usage(msg.buf);
 }
 
+/* Free what main() made (the fuzz target uses it too). */
+static void
+release(struct filter *f)
+{
+	kag_match_free(f->m);
+	kag_match_free(f->redact);
+	kag_buf_release(&f->setuser);
+	kag_buf_release(&f->setagent);
+	kag_buf_release(&f->tmp);
+	kag_buf_release(&f->line);
+	kag_buf_release(&f->err);
+	kag_json_free(f->json);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -409,13 +423,6 @@ main(int argc, char *argv[])
 	for (i = 0; i < argc && !f.stop; i++)
 		filter(&f, argv[i]);
 	c = finish(&f);
-	kag_match_free(f.m);
-	kag_match_free(f.redact);
-	kag_buf_release(&f.setuser);
-	kag_buf_release(&f.setagent);
-	kag_buf_release(&f.tmp);
-	kag_buf_release(&f.line);
-	kag_buf_release(&f.err);
-	kag_json_free(f.json);
+	release(&f);
 	return c;
 }

@@ -86,10 +86,9 @@ cell(struct kag_dump *d, int i, size_t *n)
 }
 
 /*
- * The line is built a few bytes at a time, a million times over: these
- * are kag_buf_add() and kag_buf_add_json_string() without a call where
- * there is room.  They leave b->buf[b->len] unset; the line's closing
- * brace (kag_buf_addc) sets it.
+ * The line is built a few bytes at a time, a million times over: this
+ * is kag_buf_add() without a call where there is room.  They leave
+ * b->buf[b->len] unset; the line's closing brace (kag_buf_addc) sets it.
  */
 static inline void
 add(struct kag_buf *b, const void *p, size_t n)

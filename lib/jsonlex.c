@@ -351,7 +351,9 @@ close:
 	i++;
 	goto next;
 slow:
-	lit = kag_json_parse(j, text, n, flags);
+	/* The parser's verdict and message, without its tokens. */
+	if (kag_json_parse(j, text, n, flags) < 0)
+		return -1;
 	j->ntok = 0;
-	return lit;
+	return 0;
 }

@@ -62,16 +62,33 @@ kag_sum_reset(struct kag_sum *s)
 	s->total = 0;
 }
 
-/* Append the sum of one whole chunk. */
+/* Feed v to h as 8 bytes, little-endian whatever the host. */
 static void
-chunkdone(struct kag_sum *s, uint64_t d)
+put64(XXH3_state_t *h, uint64_t v)
 {
 	unsigned char le[8];
 	int i;
 
 	for (i = 0; i < 8; i++)
-		le[i] = (unsigned char)(d >> 8 * i);
-	XXH3_64bits_update(s->outer, le, sizeof(le));
+		le[i] = (unsigned char)(v >> 8 * i);
+	XXH3_64bits_update(h, le, sizeof(le));
+}
+
+/* n bytes at off into buf: 0, or an errno (-1 for a file too short). */
+static int
+readat(int fd, unsigned char *buf, size_t n, uint64_t off)
+{
+	size_t got;
+	ssize_t k;
+
+	for (got = 0; got < n; got += (size_t)k) {
+		k = pread(fd, buf + got, n - got, (off_t)(off + got));
+		if (k < 0 && errno == EINTR)
+			k = 0;
+		else if (k <= 0)
+			return k < 0 ? errno : -1;
+	}
+	return 0;
 }
 
 void
@@ -88,7 +105,7 @@ kag_sum_update(struct kag_sum *s, const void *p, size_t n)
 		b += take;
 		n -= take;
 		if (s->infill == CHUNK) {
-			chunkdone(s, XXH3_64bits_digest(s->inner));
+			put64(s->outer, XXH3_64bits_digest(s->inner));
 			XXH3_64bits_reset(s->inner);
 			s->infill = 0;
 		}
@@ -98,21 +115,11 @@ kag_sum_update(struct kag_sum *s, const void *p, size_t n)
 uint64_t
 kag_sum_digest(struct kag_sum *s)
 {
-	XXH3_state_t *t = s->tmp;
-	unsigned char le[8];
-	uint64_t d;
-	int i;
-
-	XXH3_copyState(t, s->outer);
-	d = XXH3_64bits_digest(s->inner);
-	for (i = 0; i < 8; i++)
-		le[i] = (unsigned char)(d >> 8 * i);
+	XXH3_copyState(s->tmp, s->outer);
 	if (s->infill > 0)
-		XXH3_64bits_update(t, le, sizeof(le));
-	for (i = 0; i < 8; i++)
-		le[i] = (unsigned char)(s->total >> 8 * i);
-	XXH3_64bits_update(t, le, sizeof(le));
-	return XXH3_64bits_digest(t);
+		put64(s->tmp, XXH3_64bits_digest(s->inner));
+	put64(s->tmp, s->total);
+	return XXH3_64bits_digest(s->tmp);
 }
 
 /* Every other whole chunk of a file, from the first one given. */
@@ -128,29 +135,16 @@ hashhalf(void *arg)
 {
 	struct half *h = arg;
 	unsigned char *buf = malloc(CHUNK);
-	size_t i, got;
-	ssize_t k;
+	size_t i;
 
 	if (buf == NULL) {
 		h->err = ENOMEM;
 		return NULL;
 	}
-	for (i = h->from; i < h->nchunks && h->err == 0; i += 2) {
-		for (got = 0; got < CHUNK; got += (size_t)k) {
-			k = pread(h->fd, buf + got, CHUNK - got,
-			    (off_t)(i * CHUNK + got));
-			if (k < 0 && errno == EINTR) {
-				k = 0;
-				continue;
-			}
-			if (k <= 0) {
-				h->err = k < 0 ? errno : -1;
-				break;
-			}
-		}
-		if (h->err == 0)
+	for (i = h->from; i < h->nchunks && h->err == 0; i += 2)
+		if ((h->err = readat(h->fd, buf, CHUNK, (uint64_t)i * CHUNK)) ==
+		    0)
 			h->sums[i] = XXH3_64bits(buf, CHUNK);
-	}
 	free(buf);
 	return NULL;
 }
@@ -162,8 +156,7 @@ kag_sum_file(struct kag_sum *s, int fd, uint64_t n)
 	pthread_t t;
 	size_t nchunks = (size_t)(n / CHUNK), i, rest = (size_t)(n % CHUNK);
 	unsigned char *buf;
-	ssize_t k;
-	size_t got;
+	int err;
 
 	kag_sum_reset(s);
 	for (i = 0; i < 2; i++) {
@@ -180,31 +173,20 @@ kag_sum_file(struct kag_sum *s, int fd, uint64_t n)
 		hashhalf(&h[0]);
 		hashhalf(&h[1]);
 	}
-	for (i = 0; i < nchunks && h[0].err == 0 && h[1].err == 0; i++)
-		chunkdone(s, h[0].sums[i]);
-	free(h[0].sums);
-	if (h[0].err != 0 || h[1].err != 0)
-		goto bad;
-	s->total = (uint64_t)nchunks * CHUNK;
-	buf = kag_xmalloc(CHUNK);
-	for (got = 0; got < rest; got += (size_t)k) {
-		k = pread(
-		    fd, buf + got, rest - got, (off_t)(nchunks * CHUNK + got));
-		if (k < 0 && errno == EINTR) {
-			k = 0;
-			continue;
-		}
-		if (k <= 0) {
-			free(buf);
-			h[0].err = k < 0 ? errno : -1;
-			goto bad;
-		}
+	if ((err = h[0].err) == 0 && (err = h[1].err) == 0) {
+		for (i = 0; i < nchunks; i++)
+			put64(s->outer, h[0].sums[i]);
+		s->total = (uint64_t)nchunks * CHUNK;
+		buf = kag_xmalloc(rest + 1);
+		if ((err = readat(fd, buf, rest, (uint64_t)nchunks * CHUNK)) ==
+		    0)
+			kag_sum_update(s, buf, rest);
+		free(buf);
 	}
-	kag_sum_update(s, buf, rest);
-	free(buf);
-	return 0;
-bad:
+	free(h[0].sums);
+	if (err == 0)
+		return 0;
 	kag_sum_reset(s);
-	errno = h[0].err > 0 ? h[0].err : h[1].err > 0 ? h[1].err : EIO;
+	errno = err > 0 ? err : EIO;
 	return -1;
 }

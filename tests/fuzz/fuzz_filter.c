@@ -141,15 +141,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	output(out, user);
 	free(user);
 	close(out);
-	kag_match_free(f.m);
-	kag_match_free(f.redact);
-	kag_buf_release(&f.setuser);
-	kag_buf_release(&f.setagent);
-	kag_buf_release(&f.tmp);
-	kag_buf_release(&f.line);
-	kag_buf_release(&f.err);
+	release(&f);
 	kag_buf_release(&b);
-	kag_json_free(f.json);
 	close(fd);
 	return 0;
 }
