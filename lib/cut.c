@@ -1,4 +1,7 @@
-/* cut.c: a subgraph cut straight from the store, hop by hop on indexes. */
+/*
+ * cut.c: a subgraph cut straight from the store: a walk hop by hop on
+ * indexes, then a dump of the rows it found, and of no other.
+ */
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,161 +10,113 @@
 #include "kag.h"
 
 /*
- * The neighbours of ?1 that are nodes, by direction: edges through
- * kag_edges_src and kag_edges_dst, an undirected edge ("directed" false)
- * both ways.  Hyperedges go in two steps so that each is opened once.
+ * Each query runs once for a set of nodes, ?1: their ids (or rowids) as
+ * a JSON array, which json_each() walks inside SQLite.
+ *
+ * The neighbours of the nodes that are nodes, with their rowids, by
+ * direction: edges through kag_edges_src and kag_edges_dst, an
+ * undirected edge ("directed" false) both ways.
  */
 #define NBR(a, b, w)                                                           \
-	"SELECT e." a " FROM main.kag_edges e JOIN main.kag_nodes n ON "       \
-	"n.id = e." a " WHERE e." b " = ?1" w
+	"SELECT e." a ", n.rowid FROM json_each(?1) j CROSS JOIN "             \
+	"main.kag_edges e ON e." b " = j.value CROSS JOIN main.kag_nodes n "   \
+	"ON n.id = e." a w
 static const char *const nbrsql[] = {
 	[KAG_DIR_BOTH] =
 	    NBR("dst", "src", "") " UNION ALL " NBR("src", "dst", ""),
 	[KAG_DIR_OUT] = NBR("dst", "src", "") " UNION ALL " NBR(
-	    "src", "dst", " AND e.directed = 'false'"),
+	    "src", "dst", " WHERE e.directed = 'false'"),
 	[KAG_DIR_IN] = NBR("src", "dst", "") " UNION ALL " NBR(
-	    "dst", "src", " AND e.directed = 'false'"),
+	    "dst", "src", " WHERE e.directed = 'false'"),
 };
+static const char nodesql[] = "SELECT rowid FROM main.kag_nodes WHERE id = ?1";
+/* The hyperedges of the nodes; the members of the hyperedges. */
 static const char hypsql[] =
-    "SELECT hyperedge_id FROM main.kag_hyperedge_members WHERE node_id = ?1";
+    "SELECT m.hyperedge_id FROM json_each(?1) j CROSS JOIN "
+    "main.kag_hyperedge_members m ON m.node_id = j.value";
 static const char memsql[] =
-    "SELECT m.node_id FROM main.kag_hyperedge_members m JOIN main.kag_nodes "
-    "n ON n.id = m.node_id WHERE m.hyperedge_id = ?1";
+    "SELECT m.node_id, n.rowid FROM json_each(?1) j CROSS JOIN "
+    "main.kag_hyperedge_members m ON m.hyperedge_id = j.value CROSS JOIN "
+    "main.kag_nodes n ON n.id = m.node_id";
 
-/*
- * The cut's tables, shadowing the store's: SQLite looks a name up in
- * temp before main, so kag_dump's queries read these.  Each keeps the
- * rows' order (a "rowid" column is the rowid wherever one is named).
- */
-static const char *const shadow[] = {
-	"kag_nodes",
-	"CREATE TEMP TABLE kag_nodes AS SELECT rowid AS rowid, * FROM "
-	"main.kag_nodes WHERE id IN (SELECT id FROM temp.kag_cut_ids)",
-	"kag_edges",
-	"CREATE TEMP TABLE kag_edges AS SELECT e.* FROM temp.kag_cut_ids c "
-	"CROSS JOIN main.kag_edges e ON e.src = c.id WHERE +e.dst IN "
-	"(SELECT id FROM temp.kag_cut_ids) AND ?1",
-	"kag_hyperedges",
-	"CREATE TEMP TABLE kag_hyperedges AS SELECT rowid AS rowid, * FROM "
-	"main.kag_hyperedges WHERE ?1 AND id IN (SELECT hyperedge_id FROM "
-	"main.kag_hyperedge_members WHERE node_id IN (SELECT id FROM "
-	"temp.kag_cut_ids))",
-	"memories",
-	"CREATE TEMP TABLE memories AS SELECT * FROM main.memories WHERE id "
-	"IN (SELECT m.id FROM temp.kag_cut_keys k JOIN main.memories m ON "
-	"m.key = k.key WHERE k.user_id IS NULL OR m.user_id = k.user_id)",
-	"kag_working",
-	"CREATE TEMP TABLE kag_working AS SELECT * FROM main.kag_working "
-	"WHERE id IN (SELECT m.id FROM temp.kag_cut_keys k JOIN "
-	"main.kag_working m ON m.key = k.key WHERE k.user_id IS NULL OR "
-	"m.user_id = k.user_id)",
+/* The rows of the cut, once the walk is over (kag_dump finds the edges
+ * between its nodes). */
+static const char hyperedgesql[] =
+    "SELECT h.rowid FROM json_each(?1) j CROSS JOIN "
+    "main.kag_hyperedge_members m ON m.node_id = j.value CROSS JOIN "
+    "main.kag_hyperedges h ON h.id = m.hyperedge_id";
+/* What the memory nodes (by rowid) point at: data.key, and data.user_id
+ * if any. */
+static const char keysql[] =
+    "SELECT json_extract(n.data, '$.key'), CASE WHEN json_type(n.data, "
+    "'$.user_id') = 'text' THEN json_extract(n.data, '$.user_id') END "
+    "FROM json_each(?1) j CROSS JOIN main.kag_nodes n ON n.rowid = "
+    "j.value WHERE n.node_type = 'memory' AND CASE WHEN json_valid(n.data) "
+    "THEN json_type(n.data, '$.key') = 'text' ELSE 0 END";
+/* The memories of a key (?1), and of a key and an owner (?2). */
+enum { PERSISTENT, WORKING, NMEM };
+static const char *const memtable[NMEM] = { "memories", "kag_working" };
+static const char *const keyedsql[NMEM][2] = {
+	{ "SELECT id FROM main.memories WHERE key = ?1",
+	    "SELECT id FROM main.memories WHERE user_id = ?2 AND key = ?1" },
+	{ "SELECT id FROM main.kag_working WHERE key = ?1",
+	    "SELECT id FROM main.kag_working WHERE user_id = ?2 AND key = ?1" },
 };
 
-/* What a memory node points at: data.key, and data.user_id if any. */
-static const char keysql[] =
-    "INSERT INTO temp.kag_cut_keys SELECT json_extract(data, '$.key'), "
-    "CASE WHEN json_type(data, '$.user_id') = 'text' THEN "
-    "json_extract(data, '$.user_id') END FROM temp.kag_nodes WHERE "
-    "node_type = 'memory' AND CASE WHEN json_valid(data) THEN "
-    "json_type(data, '$.key') = 'text' ELSE 0 END";
+/* Rowids, as kag_dump_only() takes them once sorted. */
+struct rowids {
+	int64_t *v;
+	size_t n, alloc;
+};
 
 struct walk {
 	sqlite3 *db;
 	struct kag_buf *err;
-	sqlite3_stmt *nbr, *hyp, *mem, *add;
+	sqlite3_stmt *nbr, *hyp, *mem;
 	struct kag_set *seen, *hseen;
-	struct kag_buf now, next; /* the frontiers: ids, each NUL-ended */
+	struct kag_buf ids; /* the cut's node ids, each NUL-ended, by hop */
+	struct kag_buf set; /* a set of ids or rowids, as a JSON array */
+	struct rowids nodes, hyperedges, memories[NMEM];
 };
+
+static void
+push(struct rowids *r, int64_t id)
+{
+	if (r->n == r->alloc) {
+		r->alloc = r->alloc ? 2 * r->alloc : 1024;
+		r->v = kag_xrealloc(r->v, r->alloc * sizeof(*r->v));
+	}
+	r->v[r->n++] = id;
+}
+
+static int
+cmp64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Ascending and distinct, as kag_dump_only() wants them. */
+static void
+sortuniq(struct rowids *r)
+{
+	size_t i, k = 0;
+
+	if (r->n == 0)
+		return;
+	qsort(r->v, r->n, sizeof(*r->v), cmp64);
+	for (i = 0; i < r->n; i++)
+		if (k == 0 || r->v[i] != r->v[k - 1])
+			r->v[k++] = r->v[i];
+	r->n = k;
+}
 
 static int
 fail(struct walk *w)
 {
 	kag_buf_addf(w->err, "sqlite: %s", sqlite3_errmsg(w->db));
 	return -1;
-}
-
-static int
-exec(struct walk *w, const char *sql)
-{
-	if (sqlite3_exec(w->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return fail(w);
-	return 0;
-}
-
-/* Run st to its end, or through its rows when each is not NULL: 0, or
- * -1 with the reason in w->err. */
-static int
-step(struct walk *w, sqlite3_stmt *st,
-    int (*each)(struct walk *, sqlite3_stmt *))
-{
-	int rc;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (each != NULL && each(w, st) < 0) {
-			sqlite3_reset(st);
-			return -1;
-		}
-	}
-	if (rc != SQLITE_DONE)
-		fail(w);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-/* A node reached: in the cut, and in the next frontier. */
-static int
-reach(struct walk *w, const char *id, size_t n)
-{
-	if (!kag_set_add(w->seen, id, n))
-		return 0;
-	kag_buf_add(&w->next, id, n);
-	kag_buf_addc(&w->next, '\0');
-	sqlite3_bind_text(w->add, 1, id, (int)n, SQLITE_STATIC);
-	return step(w, w->add, NULL);
-}
-
-static int
-reachrow(struct walk *w, sqlite3_stmt *st)
-{
-	return reach(w, (const char *)sqlite3_column_text(st, 0),
-	    (size_t)sqlite3_column_bytes(st, 0));
-}
-
-/* A hyperedge of the node: its members, the first time it is met. */
-static int
-hyperedge(struct walk *w, sqlite3_stmt *st)
-{
-	const char *h = (const char *)sqlite3_column_text(st, 0);
-	size_t n = (size_t)sqlite3_column_bytes(st, 0);
-
-	if (!kag_set_add(w->hseen, h, n))
-		return 0;
-	sqlite3_bind_text(w->mem, 1, h, (int)n, SQLITE_TRANSIENT);
-	return step(w, w->mem, reachrow);
-}
-
-/* One hop from every node of the frontier. */
-static int
-hop(struct walk *w)
-{
-	const char *id, *end;
-	size_t n;
-
-	kag_buf_reset(&w->next);
-	for (id = w->now.buf, end = id + w->now.len; id < end; id += n + 1) {
-		n = strlen(id);
-		if (w->nbr != NULL) {
-			sqlite3_bind_text(w->nbr, 1, id, (int)n, SQLITE_STATIC);
-			if (step(w, w->nbr, reachrow) < 0)
-				return -1;
-		}
-		if (w->hyp != NULL) {
-			sqlite3_bind_text(w->hyp, 1, id, (int)n, SQLITE_STATIC);
-			if (step(w, w->hyp, hyperedge) < 0)
-				return -1;
-		}
-	}
-	return 0;
 }
 
 static int
@@ -172,6 +127,113 @@ prepare(struct walk *w, const char *sql, sqlite3_stmt **st)
 	return 0;
 }
 
+/* The ids w->ids holds from from to to, into w->set. */
+static void
+idset(struct walk *w, size_t from, size_t to)
+{
+	const char *id;
+	size_t n;
+
+	kag_buf_reset(&w->set);
+	kag_buf_addc(&w->set, '[');
+	for (; from < to; from += n + 1) {
+		id = w->ids.buf + from;
+		n = strlen(id);
+		kag_buf_add_json_string(&w->set, id, n);
+		kag_buf_addc(&w->set, ',');
+	}
+	if (w->set.len > 1)
+		w->set.len--;
+	kag_buf_addc(&w->set, ']');
+}
+
+/* Run st on the set in w->set (copied: the set is built again while the
+ * statement runs), calling each on every row: 0, or -1 with the reason
+ * in w->err. */
+static int
+run(struct walk *w, sqlite3_stmt *st,
+    int (*each)(struct walk *, sqlite3_stmt *, void *), void *arg)
+{
+	int rc;
+
+	if (sqlite3_bind_text64(st, 1, w->set.buf, w->set.len, SQLITE_TRANSIENT,
+		SQLITE_UTF8) != SQLITE_OK)
+		return fail(w);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (each(w, st, arg) < 0) {
+			sqlite3_reset(st);
+			return -1;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		fail(w);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* A node of the cut, if it is new: id[0..n) of rowid. */
+static void
+reach(struct walk *w, const char *id, size_t n, int64_t rowid)
+{
+	if (kag_set_add(w->seen, id, n)) {
+		kag_buf_add(&w->ids, id, n);
+		kag_buf_addc(&w->ids, '\0');
+		push(&w->nodes, rowid);
+	}
+}
+
+/* A node reached: its id in column 0, its rowid in column 1. */
+static int
+reachrow(struct walk *w, sqlite3_stmt *st, void *arg)
+{
+	const char *id = (const char *)sqlite3_column_text(st, 0);
+
+	(void)arg;
+	reach(w, id, (size_t)sqlite3_column_bytes(st, 0),
+	    sqlite3_column_int64(st, 1));
+	return 0;
+}
+
+/* A hyperedge met (column 0): into the set arg, the first time. */
+static int
+hyperedge(struct walk *w, sqlite3_stmt *st, void *arg)
+{
+	const char *h = (const char *)sqlite3_column_text(st, 0);
+	size_t n = (size_t)sqlite3_column_bytes(st, 0);
+	struct kag_buf *set = arg;
+
+	if (kag_set_add(w->hseen, h, n)) {
+		kag_buf_addc(set, set->len > 0 ? ',' : '[');
+		kag_buf_add_json_string(set, h, n);
+	}
+	return 0;
+}
+
+/* One hop from the nodes w->ids holds from *from to its end: their
+ * neighbours, then the members of the hyperedges met for the first time. */
+static int
+hop(struct walk *w, size_t *from)
+{
+	struct kag_buf hyper = KAG_BUF_INIT;
+	int rc = 0;
+
+	idset(w, *from, w->ids.len);
+	*from = w->ids.len;
+	if (w->hyp != NULL)
+		rc = run(w, w->hyp, hyperedge, &hyper);
+	if (rc == 0 && w->nbr != NULL)
+		rc = run(w, w->nbr, reachrow, NULL);
+	if (rc == 0 && hyper.len > 0) {
+		kag_buf_addc(&hyper, ']');
+		kag_buf_reset(&w->set);
+		kag_buf_add(&w->set, hyper.buf, hyper.len);
+		rc = run(w, w->mem, reachrow, NULL);
+	}
+	kag_buf_release(&hyper);
+	return rc;
+}
+
+/* Whether the store has table: 1, 0, or -1. */
 static int
 has(sqlite3 *db, const char *table)
 {
@@ -189,10 +251,11 @@ has(sqlite3 *db, const char *table)
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
-int
-kag_cut_has(struct kag_store *s, const char *id, struct kag_buf *err)
+/* The rowid of node id: 1 with *rowid set, 0 when there is none, or -1
+ * with the reason appended to err. */
+static int
+node(sqlite3 *db, const char *id, int64_t *rowid, struct kag_buf *err)
 {
-	sqlite3 *db = kag_store_db(s);
 	sqlite3_stmt *st;
 	int rc;
 
@@ -201,151 +264,232 @@ kag_cut_has(struct kag_store *s, const char *id, struct kag_buf *err)
 			kag_buf_addf(err, "sqlite: %s", sqlite3_errmsg(db));
 		return rc;
 	}
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM main.kag_nodes WHERE id = ?1",
-		-1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db, nodesql, -1, &st, NULL) != SQLITE_OK) {
 		kag_buf_addf(err, "sqlite: %s", sqlite3_errmsg(db));
 		return -1;
 	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*rowid = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
 		kag_buf_addf(err, "sqlite: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Walk from the start ids into temp.kag_cut_ids. */
+int
+kag_cut_has(struct kag_store *s, const char *id, struct kag_buf *err)
+{
+	int64_t rowid;
+
+	return node(kag_store_db(s), id, &rowid, err);
+}
+
+/* Walk from the start ids: the cut's nodes, in w->ids and w->nodes. */
 static int
-walk(struct walk *w, const struct kag_cut *c)
+walk(struct walk *w, const struct kag_cut *c, int edges, int hyper)
 {
 	unsigned long d;
-	size_t i;
-	int edges, hyper;
+	size_t i, from = 0;
+	int64_t rowid;
+	int rc;
 
-	if (exec(w,
-		"DROP TABLE IF EXISTS temp.kag_cut_ids;"
-		"CREATE TEMP TABLE kag_cut_ids (id TEXT PRIMARY KEY)") < 0 ||
-	    prepare(w, "INSERT INTO temp.kag_cut_ids VALUES (?1)", &w->add) < 0)
-		return -1;
-	if ((edges = has(w->db, "kag_edges")) < 0 ||
-	    (hyper = has(w->db, "kag_hyperedge_members")) < 0)
-		return fail(w);
 	if ((edges && prepare(w, nbrsql[c->dir], &w->nbr) < 0) ||
 	    (hyper &&
 		(prepare(w, hypsql, &w->hyp) < 0 ||
 		    prepare(w, memsql, &w->mem) < 0)))
 		return -1;
 	/* The caller checked that they are nodes. */
-	for (i = 0; i < c->nids; i++)
-		if (reach(w, c->ids[i], strlen(c->ids[i])) < 0)
+	for (i = 0; i < c->nids; i++) {
+		if ((rc = node(w->db, c->ids[i], &rowid, w->err)) < 0)
 			return -1;
-	for (d = 0; d < c->depth && w->next.len > 0; d++) {
-		kag_buf_reset(&w->now);
-		kag_buf_add(&w->now, w->next.buf, w->next.len);
-		if (hop(w) < 0)
+		if (rc > 0)
+			reach(w, c->ids[i], strlen(c->ids[i]), rowid);
+	}
+	for (d = 0; d < c->depth && from < w->ids.len; d++)
+		if (hop(w, &from) < 0)
 			return -1;
+	return 0;
+}
+
+/* Column 0 of st into the rowids arg. */
+static int
+collect(struct walk *w, sqlite3_stmt *st, void *arg)
+{
+	(void)w;
+	push(arg, sqlite3_column_int64(st, 0));
+	return 0;
+}
+
+/* The memories a memory node points at (its key in column 0, its
+ * owner, or NULL, in column 1), by the statements arg. */
+static int
+pointed(struct walk *w, sqlite3_stmt *st, void *arg)
+{
+	sqlite3_stmt *const *keyed = arg;
+	sqlite3_stmt *q;
+	int i, rc, user = sqlite3_column_type(st, 1) != SQLITE_NULL;
+
+	for (i = 0; i < NMEM; i++) {
+		if ((q = keyed[2 * i + user]) == NULL)
+			continue;
+		sqlite3_bind_value(q, 1, sqlite3_column_value(st, 0));
+		if (user)
+			sqlite3_bind_value(q, 2, sqlite3_column_value(st, 1));
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+			push(&w->memories[i], sqlite3_column_int64(q, 0));
+		sqlite3_reset(q);
+		if (rc != SQLITE_DONE)
+			return fail(w);
 	}
 	return 0;
 }
 
-/* Make the temporary tables the dump reads. */
+/* Run sql once on the set in w->set, calling each on every row. */
 static int
-tables(struct walk *w, const struct kag_cut *c)
+query(struct walk *w, const char *sql,
+    int (*each)(struct walk *, sqlite3_stmt *, void *), void *arg)
 {
 	sqlite3_stmt *st;
-	size_t i;
 	int rc;
 
-	if (c->memories &&
-	    exec(w,
-		"DROP TABLE IF EXISTS temp.kag_cut_keys;"
-		"CREATE TEMP TABLE kag_cut_keys (key TEXT, user_id TEXT)") < 0)
+	if (prepare(w, sql, &st) < 0)
 		return -1;
-	for (i = 0; i < sizeof(shadow) / sizeof(*shadow); i += 2) {
-		kag_buf_reset(&w->now);
-		kag_buf_addf(
-		    &w->now, "DROP TABLE IF EXISTS temp.%s", shadow[i]);
-		if (exec(w, w->now.buf) < 0)
-			return -1;
-		if (i >= 6 && !c->memories)
-			continue;
-		if ((rc = has(w->db, shadow[i])) < 0)
-			return fail(w);
-		if (rc == 0)
-			continue;
-		if (prepare(w, shadow[i + 1], &st) < 0)
-			return -1;
-		if (sqlite3_bind_parameter_count(st) > 0)
-			sqlite3_bind_int(st, 1, !c->no_edges);
-		rc = step(w, st, NULL);
-		sqlite3_finalize(st);
-		if (rc < 0)
-			return -1;
-		/* The memory nodes are known once the nodes are. */
-		if (i == 0 && c->memories && exec(w, keysql) < 0)
-			return -1;
-	}
-	return 0;
+	rc = run(w, st, each, arg);
+	sqlite3_finalize(st);
+	return rc;
 }
 
-int
-kag_cut_store(struct kag_store *s, const struct kag_cut *c, struct kag_buf *err)
+/* Whether table has a row: 1, 0, or -1. */
+static int
+nonempty(struct walk *w, const char *table)
 {
-	struct walk w = { 0 };
+	struct kag_buf sql = KAG_BUF_INIT;
+	sqlite3_stmt *st;
 	int rc;
 
-	w.db = kag_store_db(s);
-	w.err = err;
-	/* The cut's tables are small and short-lived: no temporary file. */
-	if (exec(&w, "PRAGMA temp_store = MEMORY") < 0)
+	kag_buf_addf(&sql, "SELECT 1 FROM main.%s LIMIT 1", table);
+	rc = prepare(w, sql.buf, &st);
+	kag_buf_release(&sql);
+	if (rc < 0)
 		return -1;
-	w.seen = kag_set_new();
-	w.hseen = kag_set_new();
-	if ((rc = has(w.db, "kag_nodes")) < 0)
-		rc = fail(&w);
-	else if (rc == 0)
-		rc = 0; /* no graph: nothing to cut, nothing to shadow */
-	else
-		rc = walk(&w, c) < 0 || tables(&w, c) < 0 ? -1 : 0;
-	sqlite3_finalize(w.nbr);
-	sqlite3_finalize(w.hyp);
-	sqlite3_finalize(w.mem);
-	sqlite3_finalize(w.add);
-	kag_set_free(w.seen);
-	kag_set_free(w.hseen);
-	kag_buf_release(&w.now);
-	kag_buf_release(&w.next);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(w);
+	return rc == SQLITE_ROW;
+}
+
+/* The memories the cut's memory nodes point at. */
+static int
+memories(struct walk *w)
+{
+	sqlite3_stmt *keyed[2 * NMEM] = { NULL };
+	int i, rc = 0;
+
+	for (i = 0; i < 2 * NMEM && rc == 0; i++)
+		if ((rc = has(w->db, memtable[i / 2])) > 0)
+			rc = prepare(w, keyedsql[i / 2][i % 2], &keyed[i]);
+		else if (rc < 0)
+			fail(w);
+	if (rc == 0) {
+		kag_buf_reset(&w->set);
+		kag_buf_add_json_ints(&w->set, w->nodes.v, w->nodes.n);
+		rc = query(w, keysql, pointed, keyed);
+	}
+	for (i = 0; i < 2 * NMEM; i++)
+		sqlite3_finalize(keyed[i]);
 	return rc;
+}
+
+/* The rows of the cut: its nodes (and their ids as a JSON array in
+ * w->set), the hyperedges with a member among them and the memories they
+ * point at. */
+static int
+cut(struct walk *w, const struct kag_cut *c)
+{
+	int edges, hyper, rc;
+
+	if ((rc = has(w->db, "kag_nodes")) <= 0)
+		return rc < 0 ? fail(w) : 0; /* no graph: nothing to cut */
+	if ((edges = has(w->db, "kag_edges")) < 0 ||
+	    (hyper = has(w->db, "kag_hyperedge_members")) < 0)
+		return fail(w);
+	if (hyper && (hyper = nonempty(w, "kag_hyperedge_members")) < 0)
+		return -1;
+	if (walk(w, c, edges, hyper) < 0)
+		return -1;
+	if (hyper && !c->no_edges) {
+		idset(w, 0, w->ids.len);
+		if ((rc = has(w->db, "kag_hyperedges")) < 0)
+			return fail(w);
+		if (rc > 0 &&
+		    query(w, hyperedgesql, collect, &w->hyperedges) < 0)
+			return -1;
+	}
+	if (c->memories && memories(w) < 0)
+		return -1;
+	idset(w, 0, w->ids.len);
+	return 0;
 }
 
 int
 kag_cut_read(struct kag_store *s, const char *name, const struct kag_cut *c,
     struct kag_graph *g, kag_diag_fn *diag, void *ctx, struct kag_buf *err)
 {
-	struct kag_json *j;
-	struct kag_dump *d;
-	struct kag_record r;
-	struct kag_buf why = KAG_BUF_INIT;
+	struct walk w = { 0 };
+	struct kag_dump *d = NULL;
+	struct kag_store *twin = NULL;
 	enum kag_type t;
 	const char *line;
 	size_t len;
-	int rc;
+	int i, rc;
 
-	if (kag_cut_store(s, c, err) < 0)
-		return -1;
-	j = kag_json_new();
-	d = kag_dump_new(s, name,
-	    c->memories ? 0 : KAG_DUMP_NO_WORKING | KAG_DUMP_NO_PERSISTENT,
-	    diag, ctx);
-	/* kag_dump writes valid records only, so each parses. */
-	while ((rc = kag_dump_next(d, &t, &line, &len)) > 0)
-		if (kag_record_parse(&r, j, line, len, &why) == 0)
-			kag_graph_add(g, &r);
-	if (rc < 0)
-		kag_buf_adds(err, kag_dump_errmsg(d));
-	kag_graph_keep_all(g);
+	w.db = kag_store_db(s);
+	w.err = err;
+	w.seen = kag_set_new();
+	w.hseen = kag_set_new();
+	if ((rc = cut(&w, c)) == 0) {
+		sortuniq(&w.nodes);
+		sortuniq(&w.hyperedges);
+		d = kag_dump_new(s, name,
+		    c->memories ? 0
+				: KAG_DUMP_NO_WORKING | KAG_DUMP_NO_PERSISTENT,
+		    diag, ctx);
+		kag_dump_only(d, "kag_nodes", w.nodes.v, w.nodes.n);
+		if (c->no_edges) {
+			kag_dump_only(d, "kag_edges", NULL, 0);
+		} else {
+			kag_dump_edges_within(d, w.seen, w.set.buf, w.set.len);
+			/* The edges take longest: on a core of their own
+			 * while the nodes are read, when they can be. */
+			if ((twin = kag_store_twin(s)) != NULL)
+				kag_dump_ahead(d, twin, "kag_edges");
+		}
+		kag_dump_only(
+		    d, "kag_hyperedges", w.hyperedges.v, w.hyperedges.n);
+		for (i = 0; i < NMEM; i++) {
+			sortuniq(&w.memories[i]);
+			kag_dump_only(
+			    d, memtable[i], w.memories[i].v, w.memories[i].n);
+		}
+		while ((rc = kag_dump_next(d, &t, &line, &len)) > 0)
+			kag_graph_add_kept(g, t, line, len);
+		if (rc < 0)
+			kag_buf_adds(err, kag_dump_errmsg(d));
+	}
 	kag_dump_free(d);
-	kag_json_free(j);
-	kag_buf_release(&why);
+	kag_store_close(twin);
+	sqlite3_finalize(w.nbr);
+	sqlite3_finalize(w.hyp);
+	sqlite3_finalize(w.mem);
+	kag_set_free(w.seen);
+	kag_set_free(w.hseen);
+	kag_buf_release(&w.ids);
+	kag_buf_release(&w.set);
+	free(w.nodes.v);
+	free(w.hyperedges.v);
+	for (i = 0; i < NMEM; i++)
+		free(w.memories[i].v);
 	return rc < 0 ? -1 : 0;
 }

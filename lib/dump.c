@@ -9,29 +9,29 @@ const struct stagedef kag_dump_stages[S_END] = {
 	[S_WORKING] = { KAG_REC_MEMORY, "kag_working",
 	    "SELECT id, key, value, user_id, agent_name, created_at, "
 	    "updated_at, metadata, extra FROM kag_working",
-	    9, { { 2, "value", NF }, { 7, "metadata", NF } } },
+	    "id", 9, { { 2, "value", NF }, { 7, "metadata", NF } } },
 	[S_PERSISTENT] = { KAG_REC_MEMORY, "memories",
 	    "SELECT m.id, m.key, m.value, m.user_id, m.agent_name, "
 	    "m.created_at, m.updated_at, m.metadata, %s FROM memories m%s",
-	    9, { { 2, "value", NF }, { 7, "metadata", NF } } },
-	[S_GJNODES] = { KAG_REC_NODE, NULL, NULL, 0, { { 0 } } },
+	    "m.id", 9, { { 2, "value", NF }, { 7, "metadata", NF } } },
+	[S_GJNODES] = { KAG_REC_NODE, NULL, NULL, NULL, 0, { { 0 } } },
 	[S_NODES] = { KAG_REC_NODE, "kag_nodes",
 	    "SELECT id, node_type, data, content, metadata, created_at, "
-	    "updated_at, extra FROM kag_nodes ORDER BY rowid",
-	    8,
+	    "updated_at, extra FROM kag_nodes",
+	    "rowid", 8,
 	    { { 2, "data", OBJECT }, { 3, "content", ANY },
 		{ 4, "metadata", NF } } },
-	[S_GJEDGES] = { KAG_REC_EDGE, NULL, NULL, 0, { { 0 } } },
+	[S_GJEDGES] = { KAG_REC_EDGE, NULL, NULL, NULL, 0, { { 0 } } },
 	[S_EDGES] = { KAG_REC_EDGE, "kag_edges",
 	    "SELECT seq, src, dst, rel_type, weight, data, id, directed, "
-	    "metadata, created_at, extra FROM kag_edges ORDER BY seq",
-	    11,
+	    "metadata, created_at, extra FROM kag_edges",
+	    "seq", 11,
 	    { { 4, "weight", NUMBER }, { 5, "data", OBJECT },
 		{ 7, "directed", BOOL }, { 8, "metadata", NF } } },
 	[S_HYPEREDGES] = { KAG_REC_HYPEREDGE, "kag_hyperedges",
 	    "SELECT id, edge_type, content, metadata, created_at, extra "
-	    "FROM kag_hyperedges ORDER BY rowid",
-	    6, { { 2, "content", ANY }, { 3, "metadata", NF } } },
+	    "FROM kag_hyperedges",
+	    "rowid", 6, { { 2, "content", ANY }, { 3, "metadata", NF } } },
 };
 
 struct kag_dump *
@@ -47,7 +47,9 @@ kag_dump_new(struct kag_store *s, const char *name, unsigned flags,
 	d->diag = diag;
 	d->ctx = ctx;
 	d->json = kag_json_new();
-	d->wjson = kag_json_new();
+	d->work.json = kag_json_new();
+	d->awork.json = kag_json_new();
+	d->astage = S_END;
 	d->rjson = kag_json_new();
 	d->m = kag_match_new();
 	return d;
@@ -85,6 +87,59 @@ kag_dump_exported_at(struct kag_dump *d, const char *when)
 	kag_buf_add_json_string(&b, when, strlen(when));
 	free(d->stamp);
 	d->stamp = kag_buf_detach(&b, NULL);
+}
+
+/* The stage of table, or S_END. */
+static enum stage
+stageof(const char *table)
+{
+	int i;
+
+	for (i = 0; i < S_END; i++)
+		if (kag_dump_stages[i].table != NULL &&
+		    strcmp(kag_dump_stages[i].table, table) == 0)
+			break;
+	return (enum stage)i;
+}
+
+int
+kag_dump_only(
+    struct kag_dump *d, const char *table, const int64_t *ids, size_t n)
+{
+	enum stage i = stageof(table);
+
+	if (i == S_END)
+		return -1;
+	kag_buf_reset(&d->where[i]);
+	kag_buf_addf(&d->where[i], "%s IN (SELECT value FROM json_each(?1))",
+	    kag_dump_stages[i].key);
+	kag_buf_reset(&d->arg[i]);
+	kag_buf_add_json_ints(&d->arg[i], ids, n);
+	return 0;
+}
+
+void
+kag_dump_edges_within(
+    struct kag_dump *d, const struct kag_set *set, const char *ids, size_t n)
+{
+	d->within = set;
+	kag_buf_reset(&d->where[S_EDGES]);
+	kag_buf_adds(&d->where[S_EDGES],
+	    "src IN (SELECT value FROM json_each(?1)) AND kag_within(dst)");
+	kag_buf_reset(&d->arg[S_EDGES]);
+	kag_buf_add(&d->arg[S_EDGES], ids, n);
+}
+
+int
+kag_dump_ahead(struct kag_dump *d, struct kag_store *twin, const char *table)
+{
+	enum stage i = stageof(table);
+
+	if (i == S_END || i == S_HYPEREDGES)
+		return -1;
+	d->adb = kag_store_db(twin);
+	d->astage = i;
+	return 0;
 }
 
 const char *
@@ -169,6 +224,16 @@ tables(struct kag_dump *d)
 		  : 0;
 }
 
+/* Append the condition of the stage's restriction (its rowids, ?1, as
+ * a JSON array), or one always true. */
+static void
+only(struct kag_dump *d, enum stage stage, struct kag_buf *sql)
+{
+	const struct kag_buf *w = &d->where[stage];
+
+	kag_buf_adds(sql, w->len > 0 ? w->buf : "1");
+}
+
 /* Append " AND col IN (?, ...)" for n values. */
 static void
 in(struct kag_buf *sql, const char *col, int n)
@@ -181,13 +246,14 @@ in(struct kag_buf *sql, const char *col, int n)
 	kag_buf_adds(sql, ")");
 }
 
-/* The query of a memory stage, with the selection in its WHERE. */
+/* The query of a memory stage, with the selection in its WHERE (after
+ * the rowids, ?1, when the stage is restricted). */
 static void
-memquery(struct kag_dump *d, struct kag_buf *sql)
+memquery(struct kag_dump *d, enum stage stage, struct kag_buf *sql)
 {
 	int i;
 
-	if (d->stage == S_WORKING)
+	if (stage == S_WORKING)
 		kag_buf_adds(sql, kag_dump_stages[S_WORKING].query);
 	else if (d->has_extra)
 		kag_buf_addf(sql, kag_dump_stages[S_PERSISTENT].query,
@@ -196,7 +262,8 @@ memquery(struct kag_dump *d, struct kag_buf *sql)
 	else
 		kag_buf_addf(
 		    sql, kag_dump_stages[S_PERSISTENT].query, "NULL", "");
-	kag_buf_adds(sql, " WHERE 1");
+	kag_buf_adds(sql, " WHERE ");
+	only(d, stage, sql);
 	if (d->nusers > 0) {
 		in(sql, "user_id", d->nusers);
 		kag_buf_addc(sql, ')');
@@ -211,17 +278,97 @@ memquery(struct kag_dump *d, struct kag_buf *sql)
 			kag_buf_adds(sql, " OR agent_name IS NULL");
 		kag_buf_addc(sql, ')');
 	}
-	kag_buf_adds(
-	    sql, d->stage == S_WORKING ? " ORDER BY id" : " ORDER BY m.id");
+}
+
+/* Fail with what connection db said. */
+static int
+dbfail(struct kag_dump *d, sqlite3 *db)
+{
+	kag_buf_reset(&d->msg);
+	kag_buf_addf(&d->msg, "sqlite: %s", sqlite3_errmsg(db));
+	return kag_dump_fail(d, d->msg.buf);
+}
+
+/* kag_within(id): whether id is in the set the edges are cut by. */
+static void
+within(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	const struct kag_set *set = sqlite3_user_data(cx);
+	const void *id = sqlite3_value_text(argv[0]);
+
+	(void)argc;
+	sqlite3_result_int(cx,
+	    id != NULL &&
+		kag_set_has(set, id, (size_t)sqlite3_value_bytes(argv[0])));
+}
+
+/* The statement of the table of stage, on connection db, with its
+ * parameters bound, in *st: 0, or -1. */
+static int
+statement(struct kag_dump *d, sqlite3 *db, enum stage stage, sqlite3_stmt **st)
+{
+	const struct stagedef *def = &kag_dump_stages[stage];
+	struct kag_buf sql = KAG_BUF_INIT;
+	int i, k = 1, rc;
+
+	if (stage == S_EDGES && d->within != NULL &&
+	    sqlite3_create_function(db, "kag_within", 1,
+		SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
+		(void *)d->within, within, NULL, NULL) != SQLITE_OK)
+		return dbfail(d, db);
+	if (stage == S_WORKING || stage == S_PERSISTENT) {
+		memquery(d, stage, &sql);
+	} else {
+		kag_buf_addf(&sql, "%s WHERE ", def->query);
+		only(d, stage, &sql);
+	}
+	kag_buf_addf(&sql, " ORDER BY %s", def->key);
+	rc = sqlite3_prepare_v2(db, sql.buf, -1, st, NULL);
+	kag_buf_release(&sql);
+	if (rc == SQLITE_OK && d->where[stage].len > 0)
+		rc = sqlite3_bind_text64(*st, k++, d->arg[stage].buf,
+		    d->arg[stage].len, SQLITE_STATIC, SQLITE_UTF8);
+	if (rc != SQLITE_OK)
+		return dbfail(d, db);
+	if (stage == S_WORKING || stage == S_PERSISTENT) {
+		for (i = 0; i < d->nusers; i++)
+			sqlite3_bind_text(*st, k++, d->users[i], -1, NULL);
+		for (i = 0; i < d->nagents; i++)
+			sqlite3_bind_text(*st, k++, d->agents[i], -1, NULL);
+	}
+	return 0;
+}
+
+/* Whether the flags leave stage out. */
+static int
+skipped(const struct kag_dump *d, enum stage stage)
+{
+	return (stage == S_WORKING && (d->flags & KAG_DUMP_NO_WORKING)) ||
+	    (stage == S_PERSISTENT && (d->flags & KAG_DUMP_NO_PERSISTENT)) ||
+	    (stage >= S_GJNODES && stage < S_END &&
+		(d->flags & KAG_DUMP_NO_GRAPH));
+}
+
+/* Start reading the stage asked for by kag_dump_ahead(), if it is read. */
+static int
+ahead(struct kag_dump *d)
+{
+	enum stage a = d->astage;
+
+	if (d->adb == NULL || !d->has[a] || skipped(d, a))
+		return 0;
+	if (statement(d, d->adb, a, &d->ast) < 0)
+		return -1;
+	d->awork.stage = a;
+	d->arows = kag_rows_new(
+	    d->ast, kag_dump_stages[a].ncol, kag_dumprow_ahead, &d->awork);
+	return 0;
 }
 
 /* Start a stage: its statements, and its rows coming on a second core. */
 static int
 begin(struct kag_dump *d)
 {
-	struct kag_buf sql = KAG_BUF_INIT;
-	int i, k = 1, rc;
-
 	if (d->stage == S_GJNODES && d->has[S_NODES] && d->gj != NULL &&
 	    sqlite3_prepare_v2(d->db, "SELECT 1 FROM kag_nodes WHERE id = ?1",
 		-1, &d->hasnode, NULL) != SQLITE_OK)
@@ -241,25 +388,21 @@ begin(struct kag_dump *d)
 	if (d->stage >= S_END || kag_dump_stages[d->stage].table == NULL ||
 	    !d->has[d->stage])
 		return 0;
-	if (d->stage == S_WORKING || d->stage == S_PERSISTENT)
-		memquery(d, &sql);
-	else
-		kag_buf_adds(&sql, kag_dump_stages[d->stage].query);
-	rc = sqlite3_prepare_v2(d->db, sql.buf, -1, &d->st, NULL);
-	kag_buf_release(&sql);
-	if (rc != SQLITE_OK)
-		return kag_dump_fail(d, NULL);
-	if (d->stage == S_WORKING || d->stage == S_PERSISTENT) {
-		for (i = 0; i < d->nusers; i++)
-			sqlite3_bind_text(d->st, k++, d->users[i], -1, NULL);
-		for (i = 0; i < d->nagents; i++)
-			sqlite3_bind_text(d->st, k++, d->agents[i], -1, NULL);
+	if (d->stage == d->astage && d->arows != NULL) {
+		d->st = d->ast;
+		d->rows = d->arows;
+		d->ast = NULL;
+		d->arows = NULL;
+		return 0;
 	}
+	if (statement(d, d->db, d->stage, &d->st) < 0)
+		return -1;
 	/* Hyperedges are stepped here: their members' query needs the
 	 * connection, which the worker must have to itself. */
+	d->work.stage = d->stage;
 	if (d->stage != S_HYPEREDGES)
 		d->rows = kag_rows_new(d->st, kag_dump_stages[d->stage].ncol,
-		    kag_dumprow_ahead, d);
+		    kag_dumprow_ahead, &d->work);
 	return 0;
 }
 
@@ -276,10 +419,7 @@ advance(struct kag_dump *d)
 	d->st = d->members = d->hasnode = d->hasedge = NULL;
 	do
 		d->stage++;
-	while ((d->stage == S_WORKING && (d->flags & KAG_DUMP_NO_WORKING)) ||
-	    (d->stage == S_PERSISTENT && (d->flags & KAG_DUMP_NO_PERSISTENT)) ||
-	    (d->stage >= S_GJNODES && d->stage < S_END &&
-		(d->flags & KAG_DUMP_NO_GRAPH)));
+	while (skipped(d, d->stage));
 	return begin(d);
 }
 
@@ -380,7 +520,8 @@ kag_dump_next(
 	int rc;
 
 	if (d->failed ||
-	    (d->stage == S_START && (tables(d) < 0 || advance(d) < 0)))
+	    (d->stage == S_START &&
+		(tables(d) < 0 || ahead(d) < 0 || advance(d) < 0)))
 		return -1;
 	while (!d->failed && d->stage < S_END) {
 		if ((rc = row(d)) == 0) {
@@ -414,6 +555,8 @@ kag_dump_free(struct kag_dump *d)
 		return;
 	kag_rows_free(d->rows);
 	sqlite3_finalize(d->st);
+	kag_rows_free(d->arows);
+	sqlite3_finalize(d->ast);
 	sqlite3_finalize(d->members);
 	sqlite3_finalize(d->hasnode);
 	sqlite3_finalize(d->hasedge);
@@ -424,10 +567,22 @@ kag_dump_free(struct kag_dump *d)
 	free(d->users);
 	free(d->agents);
 	free(d->stamp);
+	for (i = 0; i < S_END; i++) {
+		kag_buf_release(&d->where[i]);
+		kag_buf_release(&d->arg[i]);
+	}
+	if (d->within != NULL) {
+		sqlite3_create_function(d->db, "kag_within", 1, SQLITE_UTF8,
+		    NULL, NULL, NULL, NULL);
+		if (d->adb != NULL)
+			sqlite3_create_function(d->adb, "kag_within", 1,
+			    SQLITE_UTF8, NULL, NULL, NULL, NULL);
+	}
 	kag_match_free(d->m);
 	kag_graphjson_free(d->gj);
 	kag_json_free(d->json);
-	kag_json_free(d->wjson);
+	kag_json_free(d->work.json);
+	kag_json_free(d->awork.json);
 	kag_json_free(d->rjson);
 	kag_buf_release(&d->line);
 	kag_buf_release(&d->tmp);

@@ -30,8 +30,9 @@ enum stage {
 
 /*
  * What each stage writes and, for a table, the table, the query (columns
- * by name: Kagura 3.x stores have them in another order), the number of
- * columns and the JSON cells, checked on the worker's thread.
+ * by name: Kagura 3.x stores have them in another order), the key the
+ * rows are written in the order of (the rowid), the number of columns
+ * and the JSON cells, checked on the worker's thread.
  */
 #define NCHECK 4
 struct check {
@@ -41,11 +42,17 @@ struct check {
 };
 struct stagedef {
 	enum kag_type type;
-	const char *table, *query;
+	const char *table, *query, *key;
 	int ncol;
 	struct check check[NCHECK];
 };
 extern const struct stagedef kag_dump_stages[S_END];
+
+/* What the worker of a stage's rows checks them with (on its thread). */
+struct worker {
+	enum stage stage;
+	struct kag_json *json;
+};
 
 struct kag_dump {
 	struct kag_store *store;
@@ -66,14 +73,25 @@ struct kag_dump {
 	int failed;
 	int has[S_END]; /* whether the stage's table exists */
 	int has_extra;	/* kag_memory_extra */
+	/* A stage restricted (kag_dump_only, kag_dump_edges_within): the
+	 * condition its rows meet, and the JSON array it takes as ?1. */
+	struct kag_buf where[S_END], arg[S_END];
+	const struct kag_set *within;
 	sqlite3_stmt *st;
 	struct kag_rows *rows;
+	struct worker work; /* the rows' worker */
+	/* kag_dump_ahead(): a stage read on a second connection from the
+	 * start, its rows waiting until the stages before it are done. */
+	sqlite3 *adb;
+	enum stage astage;
+	sqlite3_stmt *ast;
+	struct kag_rows *arows;
+	struct worker awork;
 	sqlite3_stmt *members; /* a hyperedge's nodes */
 	sqlite3_stmt *hasnode; /* a graph.json node in kag_nodes? */
 	sqlite3_stmt *hasedge;
 
 	struct kag_json *json;	/* a cell */
-	struct kag_json *wjson; /* a cell, on the worker's thread */
 	struct kag_json *rjson; /* a record, for the selection */
 	struct kag_record rec;
 	struct kag_buf line, tmp, msg, err, word;

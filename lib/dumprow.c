@@ -51,8 +51,8 @@ typed(const char *s, size_t n, unsigned flags)
 int
 kag_dumprow_ahead(void *ctx, const char *const *cell, const size_t *len)
 {
-	struct kag_dump *d = ctx;
-	const struct check *c = kag_dump_stages[d->stage].check;
+	struct worker *w = ctx;
+	const struct check *c = kag_dump_stages[w->stage].check;
 	const char *s;
 	size_t n;
 	int k, mark = 0;
@@ -62,7 +62,7 @@ kag_dumprow_ahead(void *ctx, const char *const *cell, const size_t *len)
 			continue;
 		n = len[c[k].col];
 		if (kag_json_check(
-			d->wjson, s, n, c[k].flags & KAG_JSON_NONFINITE) < 0 ||
+			w->json, s, n, c[k].flags & KAG_JSON_NONFINITE) < 0 ||
 		    !typed(s, n, c[k].flags))
 			mark |= 1 << 2 * k;
 		else if (memchr(s, '\n', n) != NULL ||

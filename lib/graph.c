@@ -405,18 +405,12 @@ hyperedge(struct kag_graph *g, const struct kag_record *r, uint32_t *arg)
 	*arg = (uint32_t)(g->nh - 1);
 }
 
-void
-kag_graph_add(struct kag_graph *g, const struct kag_record *r)
+/* Room for one more record. */
+static void
+grow(struct kag_graph *g)
 {
-	uint32_t arg = 0;
 	size_t cap;
 
-	if (r->type == KAG_REC_METADATA && !g->headed)
-		kag_buf_add(&g->header, r->line, r->len);
-	g->headed |= r->type == KAG_REC_METADATA;
-	if (r->type == KAG_REC_METADATA || r->type == KAG_REC_END ||
-	    (r->type == KAG_REC_MEMORY && !g->memories))
-		return;
 	if (g->nrec + 2 > g->arec) {
 		cap = g->arec;
 		room(&g->roff, &cap, g->nrec + 2, sizeof(*g->roff));
@@ -424,6 +418,30 @@ kag_graph_add(struct kag_graph *g, const struct kag_record *r)
 		g->rarg = kag_xrealloc(g->rarg, cap * sizeof(*g->rarg));
 		g->arec = cap;
 	}
+}
+
+/* The record's type (with KEPT, perhaps) and line, after the others. */
+static void
+append(struct kag_graph *g, unsigned t, const char *line, size_t len)
+{
+	g->rtype[g->nrec] = (unsigned char)t;
+	kag_buf_add(&g->lines, line, len);
+	kag_buf_addc(&g->lines, '\n');
+	g->roff[++g->nrec] = g->lines.len;
+}
+
+void
+kag_graph_add(struct kag_graph *g, const struct kag_record *r)
+{
+	uint32_t arg = 0;
+
+	if (r->type == KAG_REC_METADATA && !g->headed)
+		kag_buf_add(&g->header, r->line, r->len);
+	g->headed |= r->type == KAG_REC_METADATA;
+	if (r->type == KAG_REC_METADATA || r->type == KAG_REC_END ||
+	    (r->type == KAG_REC_MEMORY && !g->memories))
+		return;
+	grow(g);
 	/* A node's number comes later, from defer(). */
 	switch (r->type) {
 	case KAG_REC_MEMORY:
@@ -439,14 +457,20 @@ kag_graph_add(struct kag_graph *g, const struct kag_record *r)
 		hyperedge(g, r, &arg);
 		break;
 	}
-	g->rtype[g->nrec] = (unsigned char)r->type;
 	if (r->type != KAG_REC_NODE)
 		g->rarg[g->nrec] = arg;
-	kag_buf_add(&g->lines, r->line, r->len);
-	kag_buf_addc(&g->lines, '\n');
-	g->roff[++g->nrec] = g->lines.len;
+	append(g, r->type, r->line, r->len);
 	if (g->built)
 		unbuild(g);
+}
+
+void
+kag_graph_add_kept(
+    struct kag_graph *g, enum kag_type t, const char *line, size_t len)
+{
+	grow(g);
+	g->rarg[g->nrec] = 0;
+	append(g, t | KEPT, line, len);
 }
 
 int

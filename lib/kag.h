@@ -63,6 +63,8 @@ void kag_buf_addf(struct kag_buf *b, const char *fmt, ...)
  * control bytes are escaped (\n \t \r \b \f short forms, others \u00XX);
  * every other byte, UTF-8 included, is copied as is. */
 void kag_buf_add_json_string(struct kag_buf *b, const char *p, size_t n);
+/* Append v[0..n) as a JSON array of integers. */
+void kag_buf_add_json_ints(struct kag_buf *b, const int64_t *v, size_t n);
 /* Append s[0..n) as user data in a message: in single quotes, escaped as
  * in a JSON string, cut after 64 bytes (at a UTF-8 boundary) with "...". */
 void kag_buf_add_quoted(struct kag_buf *b, const char *s, size_t n);
@@ -484,7 +486,7 @@ void kag_input_close(struct kag_input *in);
  * ones (value, data, content, metadata, weight, directed, extra) as JSON
  * text.  See store.c for the DDL.
  */
-#define KAG_STORE_SCHEMA     "1"
+#define KAG_STORE_SCHEMA     "2"
 #define KAG_STORE_TIMEOUT_MS 60000 /* how long a busy store is waited for */
 
 struct kag_store;
@@ -534,6 +536,14 @@ int kag_store_check(struct kag_store *s);
  * with Kagura's own DDL if it is missing, check it, and create the kag_
  * tables that are missing.  0 or -1. */
 int kag_store_ensure(struct kag_store *s);
+/*
+ * A second read-only connection to reader s's file, inside a read
+ * transaction that sees what s's sees (s must be in one): a query on it
+ * may run on another thread while s is busy.  NULL when that cannot be
+ * promised: a WAL store (a writer may commit between the two), a busy
+ * file (it is not waited for), or trouble opening it.
+ */
+struct kag_store *kag_store_twin(struct kag_store *s);
 /* Roll back what is open and close.  Accepts NULL. */
 void kag_store_close(struct kag_store *s);
 
@@ -1083,6 +1093,31 @@ int kag_dump_graph_json(struct kag_dump *d, const char *path);
  * form); when is copied. */
 void kag_dump_exported_at(struct kag_dump *d, const char *when);
 /*
+ * Read only the rows of table (kag_working, memories, kag_nodes,
+ * kag_edges or kag_hyperedges) whose rowids are ids[0..n), ascending
+ * and distinct (borrowed until kag_dump_free), one lookup each: a cut's
+ * rows.  A table not named is read whole.  0, or -1 for another table.
+ * Call before the first kag_dump_next().
+ */
+int kag_dump_only(
+    struct kag_dump *d, const char *table, const int64_t *ids, size_t n);
+/*
+ * Read only the edges whose two ends are in set (borrowed until
+ * kag_dump_free, and read on another thread), looked up from their
+ * sources: ids[0..n), a JSON array of the strings of set (copied).
+ * Call before the first kag_dump_next().
+ */
+void kag_dump_edges_within(
+    struct kag_dump *d, const struct kag_set *set, const char *ids, size_t n);
+/*
+ * Read table (not kag_hyperedges) on twin's connection (kag_store_twin,
+ * borrowed until kag_dump_free) from the first kag_dump_next() on, on a
+ * core of its own, while the tables before it are read: its records come
+ * in their turn.  0, or -1 for a table it cannot be done for.
+ */
+int
+kag_dump_ahead(struct kag_dump *d, struct kag_store *twin, const char *table);
+/*
  * The next record: 1 with *type, *line and *len set (the line has no LF,
  * borrowed until the next call), 0 after the last one, -1 when the store
  * cannot be read (SQLite trouble, not a Kagura store): kag_dump_errmsg()
@@ -1253,6 +1288,11 @@ void kag_graph_free(struct kag_graph *g); /* accepts NULL */
 /* Take record r: its line is copied.  The first header's line is kept
  * apart (kag_graph_header); trailers are dropped. */
 void kag_graph_add(struct kag_graph *g, const struct kag_record *r);
+/* Take a record of type t, marked, from its line[0..len) (copied),
+ * without looking into it: for a graph that is already the cut, only
+ * written out (kag_graph_counts, kag_graph_next), never cut. */
+void kag_graph_add_kept(
+    struct kag_graph *g, enum kag_type t, const char *line, size_t len);
 /* Whether a node record has id s[0..n) (decoded).  Not const: ids are
  * looked up in batches, and the batch waiting is looked up first. */
 int kag_graph_has(struct kag_graph *g, const char *s, size_t n);
@@ -1276,20 +1316,12 @@ int kag_graph_next(const struct kag_graph *g, size_t *pos, enum kag_type *t,
  * the reason appended to err. */
 int kag_cut_has(struct kag_store *s, const char *id, struct kag_buf *err);
 /*
- * Inside the store's read transaction: make temporary tables of the
- * names kag_dump reads (kag_nodes, kag_edges, kag_hyperedges, and with
- * c->memories memories and kag_working) holding only the rows of cut c,
- * found by indexed lookups hop by hop, so that a kag_dump on s then
- * reads the cut alone.  0, or -1 with the reason appended to err.
- */
-int kag_cut_store(
-    struct kag_store *s, const struct kag_cut *c, struct kag_buf *err);
-/*
  * The records of cut c, read from store s (named name in messages)
  * inside its read transaction, as kag-dump(1) writes them, into g, all
- * marked.  The start ids must be nodes (kag_cut_has).  Problems with the
- * data go to diag; 0, or -1 on trouble with the reason appended to err.
- * Kagura's graph.json is not read.
+ * marked: the walk goes hop by hop on the indexes, and only the rows it
+ * finds are read (kag_dump_only).  The start ids must be nodes
+ * (kag_cut_has).  Problems with the data go to diag; 0, or -1 on trouble
+ * with the reason appended to err.  Kagura's graph.json is not read.
  */
 int kag_cut_read(struct kag_store *s, const char *name, const struct kag_cut *c,
     struct kag_graph *g, kag_diag_fn *diag, void *ctx, struct kag_buf *err);

@@ -68,9 +68,12 @@ static const char *const kag_ddl[] = {
 	"id TEXT UNIQUE, src TEXT NOT NULL, dst TEXT NOT NULL, rel_type TEXT, "
 	"weight TEXT, data TEXT, directed TEXT, metadata TEXT, "
 	"created_at TEXT, extra TEXT)",
+	/* Covering: the edges out of a set of nodes are read from the index
+	 * alone, and the edges into one are found without the table
+	 * (kag-subgraph -d). */
 	"CREATE INDEX IF NOT EXISTS kag_edges_src ON kag_edges(src, dst, "
-	"rel_type)",
-	"CREATE INDEX IF NOT EXISTS kag_edges_dst ON kag_edges(dst)",
+	"rel_type, weight, data, id, directed, metadata, created_at, extra)",
+	"CREATE INDEX IF NOT EXISTS kag_edges_dst ON kag_edges(dst, src)",
 	"CREATE TABLE IF NOT EXISTS kag_hyperedges (id TEXT PRIMARY KEY, "
 	"edge_type TEXT, content TEXT, metadata TEXT, created_at TEXT, "
 	"extra TEXT)",
@@ -187,6 +190,37 @@ kag_store_begin(struct kag_store *s)
 	return 0;
 }
 
+struct kag_store *
+kag_store_twin(struct kag_store *s)
+{
+	struct kag_buf err = KAG_BUF_INIT;
+	struct kag_store *t = NULL;
+	sqlite3_stmt *st;
+	const unsigned char *mode;
+	int wal = 1;
+
+	/* A reader's snapshot holds a shared lock on a rollback-journal
+	 * file, so that nobody commits until it ends: a connection opened
+	 * meanwhile reads the same bytes.  In WAL mode nothing holds the
+	 * writers back. */
+	if (s->write || sqlite3_get_autocommit(s->db))
+		return NULL;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA main.journal_mode", -1, &st,
+		NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    (mode = sqlite3_column_text(st, 0)) != NULL)
+			wal = sqlite3_stricmp((const char *)mode, "wal") == 0;
+		sqlite3_finalize(st);
+	}
+	if (!wal && (t = kag_store_open(s->path, 0, 0, &err)) != NULL &&
+	    kag_store_begin(t) < 0) {
+		kag_store_close(t);
+		t = NULL;
+	}
+	kag_buf_release(&err);
+	return t;
+}
+
 int
 kag_store_commit(struct kag_store *s)
 {
@@ -268,6 +302,35 @@ kag_store_check(struct kag_store *s)
 	return 0;
 }
 
+/*
+ * Schema 1 (kag 0.1) had narrower edge indexes: drop them, for kag_ddl
+ * to make them again as they are now.
+ */
+static int
+upgrade(struct kag_store *s)
+{
+	sqlite3_stmt *st;
+	int rc, old = 0;
+
+	if ((rc = kag_store_has_table(s, "kag_meta")) <= 0)
+		return rc;
+	if (sqlite3_prepare_v2(s->db,
+		"SELECT 1 FROM kag_meta WHERE key = 'schema_version' AND "
+		"value = '1'",
+		-1, &st, NULL) != SQLITE_OK)
+		return fail(s, "sqlite");
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		old = 1;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(s, "sqlite");
+	if (!old)
+		return 0;
+	return kag_store_exec(s,
+	    "DROP INDEX IF EXISTS kag_edges_src; "
+	    "DROP INDEX IF EXISTS kag_edges_dst");
+}
+
 int
 kag_store_ensure(struct kag_store *s)
 {
@@ -280,12 +343,14 @@ kag_store_ensure(struct kag_store *s)
 	     i++)
 		if (kag_store_exec(s, kagura_ddl[i]) < 0)
 			return -1;
-	if (kag_store_check(s) < 0)
+	if (kag_store_check(s) < 0 || upgrade(s) < 0)
 		return -1;
 	for (i = 0; i < sizeof(kag_ddl) / sizeof(*kag_ddl); i++)
 		if (kag_store_exec(s, kag_ddl[i]) < 0)
 			return -1;
-	return 0;
+	return kag_store_exec(s,
+	    "UPDATE kag_meta SET value = '" KAG_STORE_SCHEMA "' WHERE key = "
+	    "'schema_version' AND value = '1'");
 }
 
 void

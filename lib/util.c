@@ -1,4 +1,5 @@
 /* util.c: allocators that never return NULL, and growable buffers. */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -238,6 +239,17 @@ kag_buf_add_json_string(struct kag_buf *b, const char *s, size_t n)
 	*p++ = '"';
 	*p = '\0';
 	b->len = (size_t)(p - b->buf);
+}
+
+void
+kag_buf_add_json_ints(struct kag_buf *b, const int64_t *v, size_t n)
+{
+	size_t i;
+
+	kag_buf_addc(b, '[');
+	for (i = 0; i < n; i++)
+		kag_buf_addf(b, "%s%" PRId64, i > 0 ? "," : "", v[i]);
+	kag_buf_addc(b, ']');
 }
 
 void

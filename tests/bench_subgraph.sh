@@ -36,6 +36,8 @@ if [ ! -s "$db" ] || [ "$db" -ot "$graph" ]; then
 	rm -f "$db" && "$bin/kag-load" -q -d "$db.tmp" "$graph" &&
 	    mv "$db.tmp" "$db" || die "kag-load cannot make '$db'"
 fi
+# A load of nothing brings a store of an older schema up to date.
+"$bin/kag-load" -q -d "$db" </dev/null || die "kag-load cannot update '$db'"
 # Into the page cache, for every contender: the file and the store.
 cat "$graph" "$db" >/dev/null
 
@@ -111,7 +113,6 @@ limit=$(($(wc -c <"$graph") * 3 / 2 / 1024))
 for depth in 2 5; do
 	measure "$K -q --root $root --depth $depth $G >/dev/null"
 	tk=$t krss=$rss kn=$(ok kag)
-	[ $depth -eq 2 ] && t2=$tk
 	measure "python3 $(q "$work/bfs.py") $G $root $depth >/dev/null"
 	row "depth $depth: python BFS" "$tk" "$t" 8 "$kn$(ok peer)"
 	if [ $havenx -eq 1 ]; then
@@ -134,9 +135,16 @@ for depth in 2 5; do
 	fi
 done
 
-# The same cut from the store, against the cut from the stream.
-measure "$K -q -d $(q "$db") --root $root --depth 2 >/dev/null"
-row "depth 2: store vs stream" "$t" "$t2" 10 "$(ok kag)"
+# The same cut from the store, against the cut from the stream: both
+# with the page cache holding what they read (the peers above read a lot),
+# and without GNU time around them, whose few milliseconds would count
+# against the short run.
+cat "$graph" "$db" >/dev/null
+rssfile=
+measure "exec $K -q --root $root --depth 2 $G >/dev/null"
+ts=$t sn=$(ok kag)
+measure "exec $K -q -d $(q "$db") --root $root --depth 2 >/dev/null"
+row "depth 2: store vs stream" "$t" "$ts" 10 "$sn$(ok kag)"
 
 echo
 if [ $fails -gt 0 ]; then

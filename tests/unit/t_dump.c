@@ -408,6 +408,9 @@ mkstore(const char *path, const char *sql)
 	kag_buf_release(&err);
 }
 
+/* What dump() does to the dump before it reads it, when not NULL. */
+static void (*restrict_dump)(struct kag_dump *d, struct kag_store *s);
+
 /*
  * Dump the store at path with flags, the selection sel ("u:alice" or
  * "a:global", NULL-terminated) and stamp; the lines, each with its type's
@@ -435,6 +438,8 @@ dump(const char *path, unsigned flags, const char *const *sel,
 		exit(2);
 	}
 	d = kag_dump_new(s, "S", flags, diag, NULL);
+	if (restrict_dump != NULL)
+		restrict_dump(d, s);
 	for (; sel != NULL && *sel != NULL; sel++)
 		kag_dump_select(d,
 		    **sel == 'u' ? KAG_MATCH_USER_ID : KAG_MATCH_AGENT_NAME,
@@ -603,6 +608,188 @@ test_dump(void)
 	got = dump(db, 0, NULL, NULL, &rc);
 	ok(rc == 0 && strcmp(got, "") == 0,
 	    "dump: a database without tables is an empty store");
+	unlink(db);
+}
+
+static struct kag_set *within_set;
+static struct kag_buf within_ids = KAG_BUF_INIT;
+static struct kag_store *twin;
+static int ahead_rc;
+
+/* Memories 1 and 3, working memory none, nodes na and nt, no edge, no
+ * hyperedge. */
+static void
+only_some(struct kag_dump *d, struct kag_store *s)
+{
+	static const int64_t some[] = { 1, 3 };
+
+	(void)s;
+	kag_dump_only(d, "memories", some, 2);
+	kag_dump_only(d, "kag_working", NULL, 0);
+	kag_dump_only(d, "kag_nodes", some, 2);
+	kag_dump_only(d, "kag_edges", NULL, 0);
+	kag_dump_only(d, "kag_hyperedges", NULL, 0);
+}
+
+/* The edges within within_set. */
+static void
+edges_within(struct kag_dump *d, struct kag_store *s)
+{
+	(void)s;
+	kag_dump_edges_within(d, within_set, within_ids.buf, within_ids.len);
+}
+
+/* The same, with the edges read ahead on a twin of the store. */
+static void
+edges_ahead(struct kag_dump *d, struct kag_store *s)
+{
+	edges_within(d, s);
+	twin = kag_store_twin(s);
+	ahead_rc = twin == NULL ? -2 : kag_dump_ahead(d, twin, "kag_edges");
+}
+
+/* within_set and within_ids: the node ids ids (NULL-terminated). */
+static void
+within(const char *const *ids)
+{
+	kag_set_free(within_set);
+	within_set = kag_set_new();
+	kag_buf_reset(&within_ids);
+	kag_buf_addc(&within_ids, '[');
+	for (; *ids != NULL; ids++) {
+		kag_set_add(within_set, *ids, strlen(*ids));
+		kag_buf_add_json_string(&within_ids, *ids, strlen(*ids));
+		kag_buf_addc(&within_ids, ids[1] != NULL ? ',' : ']');
+	}
+}
+
+/* The lines of type c (its first letter) of a dump() output, each
+ * followed by "|". */
+static const char *
+lines_of(const char *got, int c)
+{
+	static struct kag_buf b = KAG_BUF_INIT;
+	const char *nl;
+
+	kag_buf_reset(&b);
+	kag_buf_add(&b, "", 0);
+	for (; (nl = strchr(got, '\n')) != NULL; got = nl + 1)
+		if (*got == c) {
+			kag_buf_add(&b, got + 2, (size_t)(nl - got - 2));
+			kag_buf_addc(&b, '|');
+		}
+	return b.buf;
+}
+
+static void
+test_restrict(void)
+{
+	static const char *const ends[] = { "na", "nt", NULL };
+	static const char *const all[] = { "nt", "na", "nb", NULL };
+	const char *db = tmp("store.db"), *got;
+	char *full, *edges;
+	struct kag_buf err = KAG_BUF_INIT;
+	struct kag_store *s, *w;
+	struct kag_dump *d;
+	int rc;
+
+	mkstore(db, rows);
+	full = kag_xstrdup(dump(db, 0, NULL, NULL, &rc));
+	restrict_dump = only_some;
+	got = dump(db, 0, NULL, NULL, &rc);
+	ok(rc == 0 &&
+		strcmp(lines_of(got, 'm'),
+		    "{\"type\":\"memory\",\"scope\":\"persistent\",\"key\":"
+		    "\"k1\",\"value\":{\"a\": 1},\"user_id\":\"alice\","
+		    "\"agent_name\":\"global\",\"created_at\":\"2026-01-01 "
+		    "00:00:00\",\"updated_at\":\"2026-01-01 00:00:00\","
+		    "\"metadata\":null,\"x\":1}|"
+		    "{\"type\":\"memory\",\"scope\":\"persistent\",\"key\":"
+		    "\"k3\",\"value\":\"oops\",\"user_id\":\"alice\","
+		    "\"agent_name\":null,\"created_at\":null,\"updated_at\":"
+		    "null,\"metadata\":null}|") == 0 &&
+		strcmp(lines_of(got, 'n'),
+		    "{\"type\":\"node\",\"id\":\"na\",\"node_type\":"
+		    "\"person\",\"data\":{\"user_id\":\"alice\"}}|"
+		    "{\"type\":\"node\",\"id\":\"nt\",\"node_type\":"
+		    "\"topic\",\"data\":{}}|") == 0 &&
+		strcmp(lines_of(got, 'e'), "") == 0 &&
+		strcmp(lines_of(got, 'h'), "") == 0,
+	    "dump only: the rows of the rowids given, in order, nothing of "
+	    "a table given none");
+
+	within(ends);
+	restrict_dump = edges_within;
+	got = dump(db, 0, NULL, NULL, &rc);
+	ok(rc == 0 &&
+		strcmp(lines_of(got, 'e'),
+		    "{\"type\":\"edge\",\"src\":\"na\",\"dst\":\"nt\","
+		    "\"rel_type\":\"r\",\"weight\":0.5,\"data\":{}}|") == 0 &&
+		strcmp(lines_of(got, 'n'), lines_of(full, 'n')) == 0,
+	    "dump edges within {na, nt}: the edge between them alone; the "
+	    "other tables whole");
+	within(all);
+	got = dump(db, 0, NULL, NULL, &rc);
+	edges = kag_xstrdup(lines_of(full, 'e'));
+	ok(rc == 0 && strcmp(lines_of(got, 'e'), edges) == 0,
+	    "dump edges within every node: every edge, in the table's order");
+	restrict_dump = edges_ahead;
+	got = dump(db, 0, NULL, NULL, &rc);
+	ok(rc == 0 && ahead_rc == 0 && strcmp(got, full) == 0,
+	    "dump edges within every node, read ahead on a twin: the same "
+	    "dump (%d)",
+	    ahead_rc);
+	kag_store_close(twin);
+	within(ends);
+	got = dump(db, KAG_DUMP_NO_PERSISTENT, NULL, NULL, &rc);
+	ok(rc == 0 && ahead_rc == 0 && strstr(got, "\"persistent\"") == NULL &&
+		strcmp(lines_of(got, 'e'),
+		    "{\"type\":\"edge\",\"src\":\"na\",\"dst\":\"nt\","
+		    "\"rel_type\":\"r\",\"weight\":0.5,\"data\":{}}|") == 0,
+	    "dump edges within {na, nt}, read ahead: the edge between them");
+	kag_store_close(twin);
+	restrict_dump = NULL;
+
+	s = kag_store_open(db, 0, 1000, &err);
+	d = kag_dump_new(s, "S", 0, NULL, NULL);
+	ok(kag_dump_only(d, "nosuch", NULL, 0) == -1 &&
+		kag_dump_ahead(d, s, "kag_hyperedges") == -1 &&
+		kag_dump_ahead(d, s, "nosuch") == -1,
+	    "dump only, ahead: refused for a table that is not read so");
+	kag_dump_free(d);
+	ok(kag_store_twin(s) == NULL,
+	    "twin: none for a reader outside a transaction");
+	kag_store_begin(s);
+	w = kag_store_twin(s);
+	ok(w != NULL, "twin: one for a reader in a read transaction");
+	kag_store_close(w);
+	kag_store_close(s);
+
+	/* A writer waiting to commit holds the file against new readers. */
+	s = kag_store_open(db, 0, 1000, &err);
+	kag_store_begin(s);
+	w = kag_store_open(db, KAG_STORE_WRITE, 0, &err);
+	rc = kag_store_begin(w) == 0 &&
+	    kag_store_exec(w, "DELETE FROM kag_nodes") == 0 &&
+	    kag_store_commit(w) < 0;
+	ok(rc && kag_store_twin(s) == NULL,
+	    "twin: none while a writer waits to commit");
+	kag_store_close(w);
+	kag_store_close(s);
+
+	s = kag_store_open(db, KAG_STORE_WRITE, 1000, &err);
+	kag_store_exec(s, "PRAGMA journal_mode = WAL");
+	kag_store_close(s);
+	s = kag_store_open(db, 0, 1000, &err);
+	kag_store_begin(s);
+	ok(kag_store_twin(s) == NULL, "twin: none for a WAL store");
+	kag_store_close(s);
+
+	kag_set_free(within_set);
+	kag_buf_release(&within_ids);
+	kag_buf_release(&err);
+	free(full);
+	free(edges);
 	unlink(db);
 }
 
@@ -831,6 +1018,7 @@ main(void)
 	test_graphjson();
 	test_rows();
 	test_dump();
+	test_restrict();
 	test_escape();
 	test_hook();
 	test_exportdir();
