@@ -70,6 +70,7 @@ struct rowids {
 };
 
 struct walk {
+	struct kag_store *store;
 	sqlite3 *db;
 	struct kag_buf *err;
 	sqlite3_stmt *nbr, *hyp, *mem;
@@ -233,35 +234,18 @@ hop(struct walk *w, size_t *from)
 	return rc;
 }
 
-/* Whether the store has table: 1, 0, or -1. */
-static int
-has(sqlite3 *db, const char *table)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(db,
-		"SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND "
-		"name = ?1",
-		-1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-}
-
 /* The rowid of node id: 1 with *rowid set, 0 when there is none, or -1
  * with the reason appended to err. */
 static int
-node(sqlite3 *db, const char *id, int64_t *rowid, struct kag_buf *err)
+node(struct kag_store *s, const char *id, int64_t *rowid, struct kag_buf *err)
 {
+	sqlite3 *db = kag_store_db(s);
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = has(db, "kag_nodes")) <= 0) {
+	if ((rc = kag_store_has_table(s, "kag_nodes")) <= 0) {
 		if (rc < 0)
-			kag_buf_addf(err, "sqlite: %s", sqlite3_errmsg(db));
+			kag_buf_adds(err, kag_store_errmsg(s));
 		return rc;
 	}
 	if (sqlite3_prepare_v2(db, nodesql, -1, &st, NULL) != SQLITE_OK) {
@@ -282,7 +266,7 @@ kag_cut_has(struct kag_store *s, const char *id, struct kag_buf *err)
 {
 	int64_t rowid;
 
-	return node(kag_store_db(s), id, &rowid, err);
+	return node(s, id, &rowid, err);
 }
 
 /* Walk from the start ids: the cut's nodes, in w->ids and w->nodes. */
@@ -301,7 +285,7 @@ walk(struct walk *w, const struct kag_cut *c, int edges, int hyper)
 		return -1;
 	/* The caller checked that they are nodes. */
 	for (i = 0; i < c->nids; i++) {
-		if ((rc = node(w->db, c->ids[i], &rowid, w->err)) < 0)
+		if ((rc = node(w->store, c->ids[i], &rowid, w->err)) < 0)
 			return -1;
 		if (rc > 0)
 			reach(w, c->ids[i], strlen(c->ids[i]), rowid);
@@ -360,24 +344,15 @@ query(struct walk *w, const char *sql,
 	return rc;
 }
 
-/* Whether table has a row: 1, 0, or -1. */
+/* Whether the store has table: 1, 0, or -1 with the reason in w->err. */
 static int
-nonempty(struct walk *w, const char *table)
+has(struct walk *w, const char *table)
 {
-	struct kag_buf sql = KAG_BUF_INIT;
-	sqlite3_stmt *st;
-	int rc;
+	int rc = kag_store_has_table(w->store, table);
 
-	kag_buf_addf(&sql, "SELECT 1 FROM main.%s LIMIT 1", table);
-	rc = prepare(w, sql.buf, &st);
-	kag_buf_release(&sql);
 	if (rc < 0)
-		return -1;
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return fail(w);
-	return rc == SQLITE_ROW;
+		kag_buf_adds(w->err, kag_store_errmsg(w->store));
+	return rc;
 }
 
 /* The memories the cut's memory nodes point at. */
@@ -388,10 +363,8 @@ memories(struct walk *w)
 	int i, rc = 0;
 
 	for (i = 0; i < 2 * NMEM && rc == 0; i++)
-		if ((rc = has(w->db, memtable[i / 2])) > 0)
+		if ((rc = has(w, memtable[i / 2])) > 0)
 			rc = prepare(w, keyedsql[i / 2][i % 2], &keyed[i]);
-		else if (rc < 0)
-			fail(w);
 	if (rc == 0) {
 		kag_buf_reset(&w->set);
 		kag_buf_add_json_ints(&w->set, w->nodes.v, w->nodes.n);
@@ -410,19 +383,24 @@ cut(struct walk *w, const struct kag_cut *c)
 {
 	int edges, hyper, rc;
 
-	if ((rc = has(w->db, "kag_nodes")) <= 0)
-		return rc < 0 ? fail(w) : 0; /* no graph: nothing to cut */
-	if ((edges = has(w->db, "kag_edges")) < 0 ||
-	    (hyper = has(w->db, "kag_hyperedge_members")) < 0)
-		return fail(w);
-	if (hyper && (hyper = nonempty(w, "kag_hyperedge_members")) < 0)
+	if ((rc = has(w, "kag_nodes")) <= 0)
+		return rc; /* no graph: nothing to cut */
+	if ((edges = has(w, "kag_edges")) < 0 ||
+	    (hyper = has(w, "kag_hyperedge_members")) < 0)
 		return -1;
+	/* Mostly empty: then no hop looks at it. */
+	if (hyper &&
+	    (hyper = kag_store_has_row(
+		 w->store, "SELECT 1 FROM kag_hyperedge_members")) < 0) {
+		kag_buf_adds(w->err, kag_store_errmsg(w->store));
+		return -1;
+	}
 	if (walk(w, c, edges, hyper) < 0)
 		return -1;
 	if (hyper && !c->no_edges) {
 		idset(w, 0, w->ids.len);
-		if ((rc = has(w->db, "kag_hyperedges")) < 0)
-			return fail(w);
+		if ((rc = has(w, "kag_hyperedges")) < 0)
+			return -1;
 		if (rc > 0 &&
 		    query(w, hyperedgesql, collect, &w->hyperedges) < 0)
 			return -1;
@@ -445,6 +423,7 @@ kag_cut_read(struct kag_store *s, const char *name, const struct kag_cut *c,
 	size_t len;
 	int i, rc;
 
+	w.store = s;
 	w.db = kag_store_db(s);
 	w.err = err;
 	w.seen = kag_set_new();

@@ -180,16 +180,9 @@ kag_dump_error(struct kag_dump *d)
 static int
 any(struct kag_dump *d, const char *sql)
 {
-	sqlite3_stmt *st;
-	int rc;
+	int rc = kag_store_has_row(d->store, sql);
 
-	if (sqlite3_prepare_v2(d->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return kag_dump_fail(d, NULL);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		return rc == SQLITE_ROW;
-	return kag_dump_fail(d, NULL);
+	return rc < 0 ? kag_dump_fail(d, kag_store_errmsg(d->store)) : rc;
 }
 
 /* Which tables there are.  A database without any is an empty store;

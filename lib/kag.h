@@ -524,6 +524,8 @@ int kag_store_begin(struct kag_store *s);
 int kag_store_commit(struct kag_store *s);
 /* Roll back an open transaction, if any. */
 void kag_store_rollback(struct kag_store *s);
+/* 1 if the query sql has a row, 0 if not, -1 on error. */
+int kag_store_has_row(struct kag_store *s, const char *sql);
 /* 1 if the table (or the table's column) exists, 0 if not, -1 on error. */
 int kag_store_has_table(struct kag_store *s, const char *table);
 int kag_store_has_column(

@@ -235,6 +235,21 @@ kag_store_rollback(struct kag_store *s)
 }
 
 int
+kag_store_has_row(struct kag_store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return fail(s, "sqlite");
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(s, "sqlite");
+	return rc == SQLITE_ROW;
+}
+
+int
 kag_store_has_table(struct kag_store *s, const char *table)
 {
 	sqlite3_stmt *st;
@@ -309,23 +324,13 @@ kag_store_check(struct kag_store *s)
 static int
 upgrade(struct kag_store *s)
 {
-	sqlite3_stmt *st;
-	int rc, old = 0;
+	int rc;
 
-	if ((rc = kag_store_has_table(s, "kag_meta")) <= 0)
+	if ((rc = kag_store_has_table(s, "kag_meta")) <= 0 ||
+	    (rc = kag_store_has_row(s,
+		 "SELECT 1 FROM kag_meta WHERE key = 'schema_version' AND "
+		 "value = '1'")) <= 0)
 		return rc;
-	if (sqlite3_prepare_v2(s->db,
-		"SELECT 1 FROM kag_meta WHERE key = 'schema_version' AND "
-		"value = '1'",
-		-1, &st, NULL) != SQLITE_OK)
-		return fail(s, "sqlite");
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		old = 1;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return fail(s, "sqlite");
-	if (!old)
-		return 0;
 	return kag_store_exec(s,
 	    "DROP INDEX IF EXISTS kag_edges_src; "
 	    "DROP INDEX IF EXISTS kag_edges_dst");
