@@ -38,12 +38,14 @@ static const char *const sqltext[NSTMT] = {
 	"SELECT 1 FROM kag_nodes WHERE id = ?1", /* N_HAS */
 	"SELECT id, src, dst, rel_type, weight, data, directed, metadata, "
 	"created_at, extra, seq FROM kag_edges WHERE id = ?1",
+	/* Not "id IS NULL": the planner takes that for one row of the
+	 * UNIQUE index on id, and walks every edge without an id. */
 	"SELECT id, src, dst, rel_type, weight, data, directed, metadata, "
 	"created_at, extra, seq FROM kag_edges WHERE src = ?2 AND dst = ?3 AND "
-	"rel_type IS ?4 AND id IS NULL ORDER BY seq LIMIT 1",
+	"rel_type IS ?4 AND +id IS NULL ORDER BY seq LIMIT 1",
 	"INSERT INTO kag_edges (id, src, dst, rel_type, weight, data, "
-	"directed, metadata, created_at, extra) VALUES (?1, ?2, ?3, ?4, ?5, "
-	"?6, ?7, ?8, ?9, ?10)",
+	"directed, metadata, created_at, extra, seq) VALUES (?1, ?2, ?3, ?4, "
+	"?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 	"UPDATE kag_edges SET src = ?2, dst = ?3, rel_type = ?4, weight = ?5, "
 	"data = ?6, directed = ?7, metadata = ?8, created_at = ?9, extra = ?10 "
 	"WHERE seq = ?11",
@@ -71,9 +73,13 @@ static const char *const sqltext[NSTMT] = {
  * written are remembered in a Bloom filter of SEENBYTES, so that memory
  * stays the same whatever the size of the load: an identity it may have
  * seen (one seen indeed, or fewer than one in 10^7 others at a million)
- * brings the indexes back at once and is looked up.  UNIQUE indexes
- * stay: making one again could fail.  Past MAXSEEN identities, when the
- * filter would say "maybe" too often, every table is looked up as usual.
+ * is looked up.  A lookup by a UNIQUE index (a node's id, an edge's)
+ * needs nothing more: UNIQUE indexes stay, as making one again could
+ * fail.  One by a dropped index brings the table's indexes back at once,
+ * and from then on every row pays for them, at random places in indexes
+ * larger than SQLite's cache: so an edge without an id is put off to the
+ * end instead (loadgraph.c).  Past MAXSEEN identities, when the filter
+ * would say "maybe" too often, every table is looked up as usual.
  */
 #ifndef MAXSEEN
 #define MAXSEEN (1 << 22)
@@ -130,13 +136,13 @@ kag_load_restore(struct kag_load *l, int t)
 	     p += strlen(p) + 1)
 		if (kag_load_exec(l, p) < 0)
 			return -1;
-	return 0;
+	return t == T_EDGES ? kag_load_settle(l) : 0;
 }
 
 /*
  * Whether the identity built in l->key needs a lookup in table t: not
  * when t was empty at the start and the load has not written it yet.
- * -1 on trouble.
+ * A lookup by an index of t that is dropped needs kag_load_restore().
  */
 int
 kag_load_lookup(struct kag_load *l, int t)
@@ -150,9 +156,8 @@ kag_load_lookup(struct kag_load *l, int t)
 		kag_bloom_free(l->seen);
 		l->seen = NULL;
 	}
-	if (l->t[t].fresh && kag_bloom_add(l->seen, l->key.buf, l->key.len))
-		return 0;
-	return kag_load_restore(l, t) < 0 ? -1 : 1;
+	return !l->t[t].fresh ||
+	    !kag_bloom_add(l->seen, l->key.buf, l->key.len);
 }
 
 /* What to do with a record whose identity is stored with other content
@@ -402,6 +407,36 @@ fail:
 	return -1;
 }
 
+/* The edges whose endpoints never came. */
+static int
+unmet(struct kag_load *l)
+{
+	struct pending *p;
+	struct val id;
+	int rc;
+	size_t i;
+
+	id.kind = V_TEXT;
+	for (i = 0; i < l->npend; i++) {
+		p = &l->pend[i];
+		id.p = p->id;
+		id.n = p->n;
+		if ((rc = kag_load_query(l, N_HAS, &id, 1)) < 0)
+			return -1;
+		sqlite3_reset(l->st[N_HAS]);
+		if (rc > 0)
+			continue;
+		kag_buf_reset(&l->msg);
+		kag_buf_adds(&l->msg, "edge names node ");
+		kag_buf_add_quoted(&l->msg, p->id, p->n);
+		kag_buf_adds(&l->msg,
+		    ", which is neither in the store nor in "
+		    "the load");
+		kag_load_problem(l, l->files[p->file], p->line, KAG_ERROR);
+	}
+	return 0;
+}
+
 int
 kag_load_finish(struct kag_load *l, int commit)
 {
@@ -409,7 +444,10 @@ kag_load_finish(struct kag_load *l, int commit)
 
 	if (!l->begun)
 		return -1;
-	if (kag_load_flush_all(l) < 0 || kag_load_pending(l) < 0)
+	if (kag_load_flush_all(l) < 0 || unmet(l) < 0)
+		goto fail;
+	/* The edges put off count in a dry run's summary too. */
+	if (l->errors == 0 && l->nlater > 0 && kag_load_restore(l, T_EDGES) < 0)
 		goto fail;
 	if (!commit || l->errors > 0) {
 		kag_store_rollback(l->store);

@@ -26,9 +26,11 @@ enum { MV_META = MV_UPDATED + 1, MV_EXTRA, MV_ID, MV_KEEP, MV_N };
 /* Nodes: ?1 id ... ?8 extra, in the column order of kag_nodes. */
 enum { NV_ID, NV_TYPE, NV_DATA, NV_CONTENT, NV_META, NV_CREATED };
 enum { NV_UPDATED = NV_CREATED + 1, NV_EXTRA, NV_N };
-/* Edges: ?1 id ... ?10 extra in the column order of kag_edges, ?11 seq. */
+/* Edges: ?1 id ... ?10 extra in the column order of kag_edges, ?11 seq;
+ * an edge put off (see loadgraph.c) also ?12 file, ?13 line. */
 enum { EV_ID, EV_SRC, EV_DST, EV_REL, EV_WEIGHT, EV_DATA, EV_DIRECTED };
 enum { EV_META = EV_DIRECTED + 1, EV_CREATED, EV_EXTRA, EV_SEQ, EV_N };
+enum { EV_FILE = EV_N, EV_LINE, EV_LATER };
 /* Hyperedges: ?1 id ... ?6 extra; members ?1 id, ?2 pos, ?3 node. */
 enum { HV_ID, HV_TYPE, HV_CONTENT, HV_META, HV_CREATED, HV_EXTRA, HV_N };
 
@@ -116,6 +118,8 @@ struct kag_load {
 	size_t npend, apend;
 	char **files;
 	size_t nfiles;
+	sqlite3_stmt *later; /* an edge put off, into temp.kag_load_later */
+	uintmax_t nlater;
 	struct kag_buf tmp[6], extra, key, msg, err;
 	struct batch b[2]; /* memories, kag_working */
 	/* The operand: a document, and the ids --append gave. */
@@ -161,7 +165,7 @@ int kag_load_edge(struct kag_load *l, const struct kag_record *r,
     const char *file, uintmax_t line);
 int kag_load_hyperedge(struct kag_load *l, const struct kag_record *r,
     const char *file, uintmax_t line);
-int kag_load_pending(struct kag_load *l);
+int kag_load_settle(struct kag_load *l);
 void kag_load_graph_free(struct kag_load *l);
 
 #endif

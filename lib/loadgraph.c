@@ -170,14 +170,12 @@ present(struct kag_load *l, const struct val *id)
  * holds something else, -1 on trouble.
  */
 static int
-find(struct kag_load *l, int t, int k, struct val *v, int nv, int ncmp)
+look(struct kag_load *l, int k, struct val *v, int nv, int ncmp)
 {
 	sqlite3_stmt *st = l->st[k];
 	int rc, i;
 
-	if ((rc = kag_load_lookup(l, t)) > 0)
-		rc = kag_load_query(l, k, v, nv);
-	if (rc <= 0)
+	if ((rc = kag_load_query(l, k, v, nv)) <= 0)
 		return rc;
 	for (i = 1; i <= ncmp && kag_load_same(st, i, &v[i]); i++)
 		;
@@ -187,6 +185,74 @@ find(struct kag_load *l, int t, int k, struct val *v, int nv, int ncmp)
 	}
 	sqlite3_reset(st);
 	return i > ncmp ? 1 : 2;
+}
+
+/*
+ * An edge without an id is found by (src, dst, rel_type), which only the
+ * index kag_edges_src serves.  While that index is dropped, such an edge
+ * that the load may have written already (the same edge twice in one
+ * export is common) is put off, with the place in kag_edges it would take
+ * if it were new, into a temporary table on disk, and looked up when the
+ * index is back (kag_load_settle()), in the order of the load: the rows,
+ * seq numbers and counts are those of a lookup there and then.  Not under
+ * --on-conflict fail, whose messages come in the order of the input.
+ */
+static int
+later(struct kag_load *l, struct val *v)
+{
+	if (l->later == NULL &&
+	    (kag_load_exec(l,
+		 "CREATE TEMP TABLE kag_load_later (n INTEGER PRIMARY KEY, "
+		 "pos INTEGER, file INTEGER, line INTEGER, id, src, dst, "
+		 "rel_type, weight, data, directed, metadata, created_at, "
+		 "extra)") < 0 ||
+		sqlite3_prepare_v3(l->db,
+		    "INSERT INTO temp.kag_load_later SELECT NULL, "
+		    "coalesce(max(seq), 0) + 1, ?12, ?13, ?1, ?2, ?3, ?4, ?5, "
+		    "?6, ?7, ?8, ?9, ?10 FROM main.kag_edges",
+		    -1, SQLITE_PREPARE_PERSISTENT, &l->later,
+		    NULL) != SQLITE_OK))
+		return kag_load_fail(l, "sqlite");
+	if (kag_load_bind(l, l->later, v, EV_LATER) < 0)
+		return -1;
+	if (sqlite3_step(l->later) != SQLITE_DONE) {
+		sqlite3_reset(l->later);
+		return kag_load_fail(l, "sqlite");
+	}
+	sqlite3_reset(l->later);
+	l->nlater++;
+	return 0;
+}
+
+/*
+ * Whether a graph record is stored (query k, bound from v), as look()
+ * says; 3 when it is put off.
+ */
+static int
+find(struct kag_load *l, int t, int k, struct val *v, int nv, int ncmp)
+{
+	if (!kag_load_lookup(l, t))
+		return 0;
+	if (k == E_FIND && l->t[t].dropped) {
+		if (l->t[t].fresh && l->o.conflict != KAG_CONFLICT_FAIL)
+			return later(l, v) < 0 ? -1 : 3;
+		if (kag_load_restore(l, t) < 0)
+			return -1;
+	}
+	return look(l, k, v, nv, ncmp);
+}
+
+/* The index of file in l->files, where an operand's name is kept for
+ * the messages of the end. */
+static size_t
+filenum(struct kag_load *l, const char *file)
+{
+	if (l->nfiles == 0 || strcmp(l->files[l->nfiles - 1], file) != 0) {
+		l->files =
+		    kag_xrealloc(l->files, (l->nfiles + 1) * sizeof(char *));
+		l->files[l->nfiles++] = kag_xstrdup(file);
+	}
+	return l->nfiles - 1;
 }
 
 /* Is node id a node of the store (or of the load so far)?  If not, it is
@@ -200,17 +266,12 @@ endpoint(
 
 	if ((rc = present(l, id)) != 0)
 		return rc < 0 ? -1 : 0;
-	if (l->nfiles == 0 || strcmp(l->files[l->nfiles - 1], file) != 0) {
-		l->files =
-		    kag_xrealloc(l->files, (l->nfiles + 1) * sizeof(char *));
-		l->files[l->nfiles++] = kag_xstrdup(file);
-	}
 	if (l->npend == l->apend) {
 		l->apend = l->apend ? 2 * l->apend : 64;
 		l->pend = kag_xrealloc(l->pend, l->apend * sizeof(*l->pend));
 	}
 	p = &l->pend[l->npend++];
-	p->file = l->nfiles - 1;
+	p->file = filenum(l, file);
 	p->line = line;
 	p->id = kag_xmemdup(id->p, id->n);
 	p->n = id->n;
@@ -265,13 +326,13 @@ members(struct kag_load *l, const struct kag_record *r, const struct val *id)
 }
 
 /*
- * Write a graph record whose row is v[0..nv), found by statement find
- * (columns 1..ncmp compared with v[1..]): created, unchanged or, when
- * kag_load_conflict() says so, updated.  A hyperedge's members go along.
+ * Write a graph record whose row is v[0..nv), as find() or look() found
+ * it (rc): created, unchanged or, when kag_load_conflict() says so,
+ * updated.  A hyperedge's members go along.
  */
 static int
-upsert(struct kag_load *l, const struct kag_record *r, int t, int find_,
-    struct val *v, int nv, int ncmp, const char *file, uintmax_t line)
+apply(struct kag_load *l, const struct kag_record *r, int t, int rc,
+    struct val *v, int nv, const char *file, uintmax_t line)
 {
 	static const char *const kinds[] = { [T_NODES] = "node",
 		[T_EDGES] = "edge",
@@ -282,9 +343,8 @@ upsert(struct kag_load *l, const struct kag_record *r, int t, int find_,
 	struct kag_load_stats *c = t == T_NODES ? &l->rep.nodes
 	    : t == T_EDGES			? &l->rep.edges
 						: &l->rep.hyperedges;
-	int hyper = t == T_HYPEREDGES, rc;
+	int hyper = t == T_HYPEREDGES;
 
-	rc = find(l, t, find_, v, nv, ncmp);
 	if (rc == 1 && hyper && (rc = same_members(l, r, v)) >= 0)
 		rc = rc ? 1 : 2;
 	if (rc < 0)
@@ -311,6 +371,17 @@ upsert(struct kag_load *l, const struct kag_record *r, int t, int find_,
 	if (rc == 2 && kag_load_run(l, H_DELMEM, v, nv) < 0)
 		return -1;
 	return members(l, r, &v[HV_ID]);
+}
+
+/* Look a graph record up with statement find_ (columns 1..ncmp compared
+ * with v[1..]) and write it. */
+static int
+upsert(struct kag_load *l, const struct kag_record *r, int t, int find_,
+    struct val *v, int nv, int ncmp, const char *file, uintmax_t line)
+{
+	int rc = find(l, t, find_, v, nv, ncmp);
+
+	return rc == 3 ? 0 : apply(l, r, t, rc, v, nv, file, line);
 }
 
 int
@@ -359,7 +430,7 @@ kag_load_edge(struct kag_load *l, const struct kag_record *r, const char *file,
 	static const int known[] = { KAG_F_ID, KAG_F_SRC, KAG_F_DST,
 		KAG_F_REL_TYPE, KAG_F_WEIGHT, KAG_F_DATA, KAG_F_DIRECTED,
 		KAG_F_METADATA, KAG_F_CREATED_AT };
-	struct val v[EV_N];
+	struct val v[EV_LATER];
 	int byid, i, rc;
 
 	byid = kag_load_str(l, r, KAG_F_ID, 0, &v[EV_ID]);
@@ -403,11 +474,16 @@ kag_load_edge(struct kag_load *l, const struct kag_record *r, const char *file,
 		    endpoint(l, &v[EV_DST], file, line) < 0)))
 		return -1;
 	/* By id, or by (src, dst, rel_type) among the edges without one. */
+	v[EV_FILE].kind = v[EV_LINE].kind = V_INT;
+	v[EV_FILE].n = 0;
+	v[EV_LINE].n = (size_t)line;
+	if (!byid && l->t[T_EDGES].dropped)
+		v[EV_FILE].n = filenum(l, file);
 	kag_buf_reset(&l->key);
 	kag_buf_addc(&l->key, byid ? 'e' : 't');
 	for (i = byid ? EV_ID : EV_SRC; i <= (byid ? EV_ID : EV_REL); i++)
 		kag_load_idpart(&l->key, &v[i]);
-	return upsert(l, r, T_EDGES, byid ? E_FIND_ID : E_FIND, v, EV_N,
+	return upsert(l, r, T_EDGES, byid ? E_FIND_ID : E_FIND, v, EV_LATER,
 	    EV_EXTRA, file, line);
 }
 
@@ -437,34 +513,67 @@ kag_load_hyperedge(struct kag_load *l, const struct kag_record *r,
 	    l, r, T_HYPEREDGES, H_FIND, v, HV_N, HV_N - 1, file, line);
 }
 
-/* The edges whose endpoints never came. */
+/*
+ * The edges put off, looked up now that kag_edges_src is back, in order.
+ * One that is new after all (the Bloom filter's rare "maybe" of a new
+ * identity) takes the place it would have taken: the rows after it move
+ * up a seq, through negative numbers, as no two rows may share one.
+ */
 int
-kag_load_pending(struct kag_load *l)
+kag_load_settle(struct kag_load *l)
 {
-	struct pending *p;
-	struct val id;
-	int rc;
-	size_t i;
+	struct kag_buf sql = KAG_BUF_INIT;
+	sqlite3_stmt *st;
+	struct val v[EV_N];
+	sqlite3_int64 at, moved = 0;
+	int i, rc, found = 0;
 
-	id.kind = V_TEXT;
-	for (i = 0; i < l->npend; i++) {
-		p = &l->pend[i];
-		id.p = p->id;
-		id.n = p->n;
-		if ((rc = kag_load_query(l, N_HAS, &id, 1)) < 0)
-			return -1;
-		sqlite3_reset(l->st[N_HAS]);
-		if (rc > 0)
-			continue;
-		kag_buf_reset(&l->msg);
-		kag_buf_adds(&l->msg, "edge names node ");
-		kag_buf_add_quoted(&l->msg, p->id, p->n);
-		kag_buf_adds(&l->msg,
-		    ", which is neither in the store nor in "
-		    "the load");
-		kag_load_problem(l, l->files[p->file], p->line, KAG_ERROR);
+	if (l->nlater == 0)
+		return 0;
+	if (sqlite3_prepare_v2(l->db,
+		"SELECT pos, file, line, id, src, dst, rel_type, weight, data, "
+		"directed, metadata, created_at, extra FROM "
+		"temp.kag_load_later ORDER BY n",
+		-1, &st, NULL) != SQLITE_OK)
+		return kag_load_fail(l, "sqlite");
+	while (found >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (i = 0; i <= EV_EXTRA; i++) {
+			v[i] = kag_load_null;
+			if (sqlite3_column_type(st, 3 + i) == SQLITE_NULL)
+				continue;
+			v[i].kind = V_TEXT;
+			v[i].p = (const char *)sqlite3_column_text(st, 3 + i);
+			v[i].n = (size_t)sqlite3_column_bytes(st, 3 + i);
+		}
+		v[EV_SEQ] = kag_load_null;
+		if ((found = look(l, E_FIND, v, EV_N, EV_EXTRA)) == 0) {
+			at = sqlite3_column_int64(st, 0) + moved++;
+			kag_buf_reset(&sql);
+			kag_buf_addf(&sql,
+			    "UPDATE kag_edges SET seq = -seq WHERE seq >= "
+			    "%lld; UPDATE kag_edges SET seq = 1 - seq WHERE "
+			    "seq < 0",
+			    (long long)at);
+			found = kag_load_exec(l, sql.buf);
+			v[EV_SEQ].kind = V_INT;
+			v[EV_SEQ].n = (size_t)at;
+		}
+		if (found >= 0 &&
+		    apply(l, NULL, T_EDGES, found, v, EV_N,
+			l->files[sqlite3_column_int64(st, 1)],
+			(uintmax_t)sqlite3_column_int64(st, 2)) < 0)
+			found = -1;
 	}
-	return 0;
+	if (found >= 0 && rc != SQLITE_DONE)
+		found = kag_load_fail(l, "sqlite");
+	sqlite3_finalize(st);
+	kag_buf_release(&sql);
+	if (found < 0)
+		return -1;
+	sqlite3_finalize(l->later);
+	l->later = NULL;
+	l->nlater = 0;
+	return kag_load_exec(l, "DROP TABLE temp.kag_load_later");
 }
 
 void
@@ -472,6 +581,7 @@ kag_load_graph_free(struct kag_load *l)
 {
 	size_t i;
 
+	sqlite3_finalize(l->later);
 	for (i = 0; i < l->npend; i++)
 		free(l->pend[i].id);
 	free(l->pend);

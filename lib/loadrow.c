@@ -316,7 +316,7 @@ kag_load_memory(struct kag_load *l, const struct kag_record *r,
 		return add(l, working, v);
 	}
 	if (rc > 0)
-		rc = kag_load_flush_all(l) < 0
+		rc = kag_load_restore(l, t) < 0 || kag_load_flush_all(l) < 0
 		    ? -1
 		    : kag_load_query(l, working ? W_FIND : M_FIND, v, MV_N);
 	if (rc < 0)

@@ -135,11 +135,12 @@ kag_store_open(
 
 	s->write = (flags & KAG_STORE_WRITE) != 0;
 	s->path = kag_xstrdup(path);
-	/* A reader's connection is used by one thread at a time (dump.c
-	 * hands it to its worker and back), so SQLite's own mutex is only
+	/* A connection is used by one thread at a time (dump.c hands a
+	 * reader's to its worker and back), so SQLite's own mutex is only
 	 * cost. */
-	oflags = s->write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-			  : SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+	oflags = SQLITE_OPEN_NOMUTEX |
+	    (s->write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+		      : SQLITE_OPEN_READONLY);
 	rc = sqlite3_open_v2(path, &s->db, oflags, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_extended_result_codes(s->db, 1);

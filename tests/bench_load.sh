@@ -5,11 +5,16 @@
 #
 # Environment: BENCH_RECORDS (default 1000000) memory records, generated
 # once by tests/gen_bench_data.py and kept under tests/tmp/bench/ (shared
-# with tests/bench.sh); BENCH_RUNS (default 3) runs of each command, of
-# which the median time is kept.  Every contender starts from the same
+# with tests/bench.sh); BENCH_NODES (default 200000) and BENCH_EDGES
+# (default 1000000), the graph, made once likewise (shared with
+# tests/bench_subgraph.sh); BENCH_RUNS (default 3) runs of each command,
+# of which the median time is kept.  Every contender starts from the same
 # empty store (Kagura's memories table and kag's tables, as kag-load
 # makes them) and keeps SQLite's default durability: rollback journal,
 # synchronous FULL, so each pays for its fsync at commit.
+# The graph is kag-load's alone: it must load, into a new store and then
+# again over itself (every record looked up), at no more than three times
+# the memories' time a record, in the memories' memory.
 # Exit status: 0 if every target is met, 1 if one is not, 2 on trouble.
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/benchlib.sh"
@@ -20,12 +25,22 @@ python3 -c 'import sqlite3' 2>/dev/null ||
 havecli=1
 command -v sqlite3 >/dev/null 2>&1 || havecli=0
 
+nodes=${BENCH_NODES:-200000}
+edges=${BENCH_EDGES:-1000000}
+graph=$dir/graph-$nodes-$edges.jsonl
+if [ ! -s "$graph" ]; then
+	echo "bench: making a graph of $nodes nodes, $edges edges" >&2
+	python3 "$top/tests/gen_bench_data.py" graph "$nodes" "$edges" \
+	    >"$graph.tmp" && mv "$graph.tmp" "$graph" ||
+	    die "cannot make '$graph'"
+fi
+
 small=$dir/memories-$n-tenth.jsonl
 if [ ! -s "$small" ]; then
 	head -n $((n / 10)) "$data" >"$small.tmp" && mv "$small.tmp" "$small" ||
 	    die "cannot make '$small'"
 fi
-cat "$data" >/dev/null # into the page cache, for every contender
+cat "$data" "$graph" >/dev/null # into the page cache, for every contender
 
 work=$dir/load
 rm -rf "$work" && mkdir -p "$work" || exit 2
@@ -80,21 +95,26 @@ EOF
 
 # The timer: each round runs every contender once, in turn, so that what
 # else the machine does weighs on all of them alike.  Before each run the
-# store is made new (not timed); after it, the rows stored are counted.
-# Prints, per contender, the median wall time in seconds, the largest
-# peak RSS in KiB (-1 without GNU time), the worst exit status and the
-# fewest rows found.  The RSS comes from /usr/bin/time, as in bench.sh.
+# store is made new (not timed), unless the empty store is given as "-";
+# after it, the rows stored are counted (memories, or with $rowsof set
+# the rows of that table).  Prints, per contender, the median wall time
+# in seconds, the largest peak RSS in KiB (-1 without GNU time), the
+# worst exit status and the fewest rows found.  The RSS comes from
+# /usr/bin/time, as in bench.sh.
 timer='
 import os, shutil, sqlite3, statistics, sys, time
 runs, rssfile, empty, db = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 cmds = sys.argv[5:]
+tables = [os.environ["rowsof"]] if os.environ.get("rowsof") else \
+    ["memories", "kag_working"]
 res = [([], -1, 0, None) for _ in cmds]
 for _ in range(runs):
     for i, cmd in enumerate(cmds):
         for f in (db, db + "-journal"):
-            if os.path.exists(f):
+            if empty != "-" and os.path.exists(f):
                 os.remove(f)
-        shutil.copyfile(empty, db)
+        if empty != "-":
+            shutil.copyfile(empty, db)
         os.sync()
         argv = ["/bin/sh", "-c", cmd]
         if rssfile:
@@ -110,7 +130,7 @@ for _ in range(runs):
                 rss = max(rss, int(f.read().split()[-1]))
         c = sqlite3.connect(db)
         n = sum(c.execute("SELECT count(*) FROM %s" % t).fetchone()[0]
-                for t in ("memories", "kag_working"))
+                for t in tables)
         c.close()
         res[i] = (secs, rss, worst, n if rows is None else min(rows, n))
 for secs, rss, worst, rows in res:
@@ -118,9 +138,10 @@ for secs, rss, worst, rows in res:
 '
 
 # measure CMD...: runs the contenders; sets t1, rss1, st1 and rows1 for the
-# first, t2... for the second, and so on.
+# first, t2... for the second, and so on.  $start, when set, is the store
+# each run starts from ("-": the one there is), instead of an empty one.
 measure() {
-	python3 -c "$timer" "$runs" "$rssfile" "$empty" "$db" "$@" \
+	python3 -c "$timer" "$runs" "$rssfile" "${start:-$empty}" "$db" "$@" \
 	    >"$work/m" || die "the timer failed"
 	i=0
 	while read -r a b c d; do
@@ -154,6 +175,7 @@ else
 	measure "$L -q -d $B $D" "$py"
 fi
 krss=$rss1
+kt=$t1
 kn=$(note 1 "$n")
 if [ $havecli -eq 1 ]; then
 	pn=$(note 3 "$n")
@@ -180,6 +202,37 @@ else
 	[ "$krss" -le "$allow" ] || { res=FAIL; fails=$((fails + 1)); }
 	printf "$fmt" "peak RSS kag-load, n/10 -> n" \
 	    "$(awk -v a="$srss" -v b="$krss" 'BEGIN {
+	    printf "%.0fM->%.0fM", a / 1024, b / 1024 }')" - - \
+	    "<= $((allow / 1024))M" "$res"
+fi
+
+# The graph: a node record a node, an edge record an edge (some twice).
+# Its time a record, next to the memories' ($kt for $n records): at most
+# three times as long, into a new store and over itself again (from the
+# store the first left), and a peak RSS as flat as the memories'.
+G=$(q "$graph")
+gpeer=$(awk -v t="$kt" -v g=$((nodes + edges)) -v m="$n" 'BEGIN {
+    printf "%.3f", t * g / m }')
+rowsof=kag_nodes
+export rowsof
+measure "$L -q -d $B $G"
+gn=$(note 1 "$nodes")
+row "graph load, a record vs a memory" "$t1" "$gpeer" 0.33 "$gn"
+grss=$rss1
+start=-
+measure "$L -q -d $B $G"
+gn=$(note 1 "$nodes")
+row "graph load again, a record vs a memory" "$t1" "$gpeer" 0.33 "$gn"
+unset rowsof start
+if [ "$krss" -lt 0 ] || [ "$grss" -lt 0 ]; then
+	printf "$fmt" "peak RSS kag-load, graph vs memories" - - - "flat" \
+	    "SKIP (GNU time is missing: apt-get install time)"
+else
+	allow=$((krss + 4096))
+	res=PASS
+	[ "$grss" -le "$allow" ] || { res=FAIL; fails=$((fails + 1)); }
+	printf "$fmt" "peak RSS kag-load, graph vs memories" \
+	    "$(awk -v a="$krss" -v b="$grss" 'BEGIN {
 	    printf "%.0fM->%.0fM", a / 1024, b / 1024 }')" - - \
 	    "<= $((allow / 1024))M" "$res"
 fi
