@@ -25,15 +25,7 @@ python3 -c 'import sqlite3' 2>/dev/null ||
 havecli=1
 command -v sqlite3 >/dev/null 2>&1 || havecli=0
 
-nodes=${BENCH_NODES:-200000}
-edges=${BENCH_EDGES:-1000000}
-graph=$dir/graph-$nodes-$edges.jsonl
-if [ ! -s "$graph" ]; then
-	echo "bench: making a graph of $nodes nodes, $edges edges" >&2
-	python3 "$top/tests/gen_bench_data.py" graph "$nodes" "$edges" \
-	    >"$graph.tmp" && mv "$graph.tmp" "$graph" ||
-	    die "cannot make '$graph'"
-fi
+benchgraph
 
 small=$dir/memories-$n-tenth.jsonl
 if [ ! -s "$small" ]; then
@@ -188,23 +180,26 @@ fi
 pn=$(note 2 "$n")
 row "load vs python3 json + executemany" "$t1" "$t2" 4 "$kn${pn:+ peer: $pn}"
 
-# Peak RSS must not grow with the input: a tenth of the records, then all.
-measure "$L -q -d $B $(q "$small")"
-srss=$rss1
-if [ "$krss" -lt 0 ] || [ "$srss" -lt 0 ]; then
-	printf "$fmt" "peak RSS kag-load, n/10 -> n" - - - "flat" \
-	    "SKIP (GNU time is missing: apt-get install time)"
-else
-	# Nothing may grow with the records (the identities written are in
-	# a Bloom filter of fixed size): 4 MB of slack for SQLite's cache.
-	allow=$((srss + 4096))
+# flat NAME A B: the row saying that peak RSS B (KiB) is at most 4 MB more
+# than A, for SQLite's cache: nothing else may grow with the records (the
+# identities written are in a Bloom filter of fixed size).
+flat() {
+	if [ "$2" -lt 0 ] || [ "$3" -lt 0 ]; then
+		printf "$fmt" "$1" - - - "flat" \
+		    "SKIP (GNU time is missing: apt-get install time)"
+		return
+	fi
+	allow=$(($2 + 4096))
 	res=PASS
-	[ "$krss" -le "$allow" ] || { res=FAIL; fails=$((fails + 1)); }
-	printf "$fmt" "peak RSS kag-load, n/10 -> n" \
-	    "$(awk -v a="$srss" -v b="$krss" 'BEGIN {
+	[ "$3" -le "$allow" ] || { res=FAIL; fails=$((fails + 1)); }
+	printf "$fmt" "$1" "$(awk -v a="$2" -v b="$3" 'BEGIN {
 	    printf "%.0fM->%.0fM", a / 1024, b / 1024 }')" - - \
 	    "<= $((allow / 1024))M" "$res"
-fi
+}
+
+# Peak RSS must not grow with the input: a tenth of the records, then all.
+measure "$L -q -d $B $(q "$small")"
+flat "peak RSS kag-load, n/10 -> n" "$rss1" "$krss"
 
 # The graph: a node record a node, an edge record an edge (some twice).
 # Its time a record, next to the memories' ($kt for $n records): at most
@@ -224,18 +219,7 @@ measure "$L -q -d $B $G"
 gn=$(note 1 "$nodes")
 row "graph load again, a record vs a memory" "$t1" "$gpeer" 0.33 "$gn"
 unset rowsof start
-if [ "$krss" -lt 0 ] || [ "$grss" -lt 0 ]; then
-	printf "$fmt" "peak RSS kag-load, graph vs memories" - - - "flat" \
-	    "SKIP (GNU time is missing: apt-get install time)"
-else
-	allow=$((krss + 4096))
-	res=PASS
-	[ "$grss" -le "$allow" ] || { res=FAIL; fails=$((fails + 1)); }
-	printf "$fmt" "peak RSS kag-load, graph vs memories" \
-	    "$(awk -v a="$krss" -v b="$grss" 'BEGIN {
-	    printf "%.0fM->%.0fM", a / 1024, b / 1024 }')" - - \
-	    "<= $((allow / 1024))M" "$res"
-fi
+flat "peak RSS kag-load, graph vs memories" "$krss" "$grss"
 
 echo
 if [ $fails -gt 0 ]; then

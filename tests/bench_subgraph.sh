@@ -19,17 +19,9 @@ BENCH_RECORDS=${BENCH_RECORDS:-1000}
 export BENCH_RECORDS
 . "$top/tests/benchlib.sh"
 
-nodes=${BENCH_NODES:-200000}
-edges=${BENCH_EDGES:-1000000}
 root=${BENCH_ROOT:-mem_000001}
 [ -x "$bin/kag-subgraph" ] || die "'$bin/kag-subgraph' is missing: run 'make'"
-graph=$dir/graph-$nodes-$edges.jsonl
-if [ ! -s "$graph" ]; then
-	echo "bench: making a graph of $nodes nodes, $edges edges" >&2
-	python3 "$top/tests/gen_bench_data.py" graph "$nodes" "$edges" \
-	    >"$graph.tmp" && mv "$graph.tmp" "$graph" ||
-	    die "cannot make '$graph'"
-fi
+benchgraph
 db=$dir/graph-$nodes-$edges.db
 if [ ! -s "$db" ] || [ "$db" -ot "$graph" ]; then
 	echo "bench: loading it into $db" >&2

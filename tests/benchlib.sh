@@ -98,3 +98,17 @@ row() {
 
 # q S: S in single quotes, for a command line.
 q() { printf "'%s'" "$1"; }
+
+# graph: the synthetic graph of $BENCH_NODES nodes (default 200000) and
+# $BENCH_EDGES edges (default 1000000), made once under $dir; sets nodes,
+# edges and graph (its path).
+benchgraph() {
+	nodes=${BENCH_NODES:-200000}
+	edges=${BENCH_EDGES:-1000000}
+	graph=$dir/graph-$nodes-$edges.jsonl
+	[ -s "$graph" ] && return
+	echo "bench: making a graph of $nodes nodes, $edges edges" >&2
+	python3 "$top/tests/gen_bench_data.py" graph "$nodes" "$edges" \
+	    >"$graph.tmp" && mv "$graph.tmp" "$graph" ||
+	    die "cannot make '$graph'"
+}
