@@ -77,9 +77,10 @@ static const char *const sqltext[NSTMT] = {
  * needs nothing more: UNIQUE indexes stay, as making one again could
  * fail.  One by a dropped index brings the table's indexes back at once,
  * and from then on every row pays for them, at random places in indexes
- * larger than SQLite's cache: so an edge without an id is put off to the
- * end instead (loadgraph.c).  Past MAXSEEN identities, when the filter
- * would say "maybe" too often, every table is looked up as usual.
+ * larger than SQLite's cache: so a memory, or an edge without an id, is
+ * put off to the end instead (kag_load_later()).  Past MAXSEEN
+ * identities, when the filter would say "maybe" too often, every table
+ * is looked up as usual.
  */
 #ifndef MAXSEEN
 #define MAXSEEN (1 << 22)
@@ -136,7 +137,7 @@ kag_load_restore(struct kag_load *l, int t)
 	     p += strlen(p) + 1)
 		if (kag_load_exec(l, p) < 0)
 			return -1;
-	return t == T_EDGES ? kag_load_settle(l) : 0;
+	return kag_load_settle(l, t);
 }
 
 /*
@@ -446,9 +447,11 @@ kag_load_finish(struct kag_load *l, int commit)
 		return -1;
 	if (kag_load_flush_all(l) < 0 || unmet(l) < 0)
 		goto fail;
-	/* The edges put off count in a dry run's summary too. */
-	if (l->errors == 0 && l->nlater > 0 && kag_load_restore(l, T_EDGES) < 0)
-		goto fail;
+	/* The rows put off count in a dry run's summary too. */
+	for (t = 0; t < NT; t++)
+		if (l->errors == 0 && l->nlater[t] > 0 &&
+		    kag_load_restore(l, t) < 0)
+			goto fail;
 	if (!commit || l->errors > 0) {
 		kag_store_rollback(l->store);
 		l->begun = 0;
@@ -498,6 +501,8 @@ kag_load_free(struct kag_load *l)
 		return;
 	for (i = 0; i < NSTMT; i++)
 		sqlite3_finalize(l->st[i]);
+	for (t = 0; t < NT; t++)
+		sqlite3_finalize(l->later[t]);
 	for (i = 0; i < 2; i++) {
 		sqlite3_finalize(l->b[i].st);
 		kag_buf_release(&l->b[i].text);

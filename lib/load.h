@@ -23,11 +23,14 @@ struct val {
  * (keep the stored one). */
 enum { MV_KEY, MV_VALUE, MV_USER, MV_AGENT, MV_CREATED, MV_UPDATED };
 enum { MV_META = MV_UPDATED + 1, MV_EXTRA, MV_ID, MV_KEEP, MV_N };
+/* A memory put off (see loadrow.c) also ?11 file, ?12 line, ?13 which of
+ * created_at (1) and updated_at (2) it has, ?14 rows batched before it. */
+enum { MV_FILE = MV_N, MV_LINE, MV_FLAGS, MV_PEND, MV_LATER };
 /* Nodes: ?1 id ... ?8 extra, in the column order of kag_nodes. */
 enum { NV_ID, NV_TYPE, NV_DATA, NV_CONTENT, NV_META, NV_CREATED };
 enum { NV_UPDATED = NV_CREATED + 1, NV_EXTRA, NV_N };
 /* Edges: ?1 id ... ?10 extra in the column order of kag_edges, ?11 seq;
- * an edge put off (see loadgraph.c) also ?12 file, ?13 line. */
+ * an edge put off (see loadrow.c) also ?12 file, ?13 line. */
 enum { EV_ID, EV_SRC, EV_DST, EV_REL, EV_WEIGHT, EV_DATA, EV_DIRECTED };
 enum { EV_META = EV_DIRECTED + 1, EV_CREATED, EV_EXTRA, EV_SEQ, EV_N };
 enum { EV_FILE = EV_N, EV_LINE, EV_LATER };
@@ -118,8 +121,8 @@ struct kag_load {
 	size_t npend, apend;
 	char **files;
 	size_t nfiles;
-	sqlite3_stmt *later; /* an edge put off, into temp.kag_load_later */
-	uintmax_t nlater;
+	sqlite3_stmt *later[NT]; /* a row put off, into temp.kag_load_later */
+	uintmax_t nlater[NT];
 	struct kag_buf tmp[6], extra, key, msg, err;
 	struct batch b[2]; /* memories, kag_working */
 	/* The operand: a document, and the ids --append gave. */
@@ -149,6 +152,9 @@ void kag_load_name(struct kag_load *l, const char *kind, const struct val *v);
 int kag_load_memory(struct kag_load *l, const struct kag_record *r,
     const char *file, uintmax_t line);
 int kag_load_flush_all(struct kag_load *l);
+size_t kag_load_filenum(struct kag_load *l, const char *file);
+int kag_load_later(struct kag_load *l, int t, const struct val *v, int nv);
+int kag_load_settle(struct kag_load *l, int t);
 
 /* load.c: the transaction */
 int kag_load_lookup(struct kag_load *l, int t);
@@ -165,7 +171,8 @@ int kag_load_edge(struct kag_load *l, const struct kag_record *r,
     const char *file, uintmax_t line);
 int kag_load_hyperedge(struct kag_load *l, const struct kag_record *r,
     const char *file, uintmax_t line);
-int kag_load_settle(struct kag_load *l);
+int kag_load_settle_edge(struct kag_load *l, struct val *v, sqlite3_int64 at,
+    const char *file, uintmax_t line);
 void kag_load_graph_free(struct kag_load *l);
 
 #endif

@@ -188,43 +188,6 @@ look(struct kag_load *l, int k, struct val *v, int nv, int ncmp)
 }
 
 /*
- * An edge without an id is found by (src, dst, rel_type), which only the
- * index kag_edges_src serves.  While that index is dropped, such an edge
- * that the load may have written already (the same edge twice in one
- * export is common) is put off, with the place in kag_edges it would take
- * if it were new, into a temporary table on disk, and looked up when the
- * index is back (kag_load_settle()), in the order of the load: the rows,
- * seq numbers and counts are those of a lookup there and then.  Not under
- * --on-conflict fail, whose messages come in the order of the input.
- */
-static int
-later(struct kag_load *l, struct val *v)
-{
-	if (l->later == NULL &&
-	    (kag_load_exec(l,
-		 "CREATE TEMP TABLE kag_load_later (n INTEGER PRIMARY KEY, "
-		 "pos INTEGER, file INTEGER, line INTEGER, id, src, dst, "
-		 "rel_type, weight, data, directed, metadata, created_at, "
-		 "extra)") < 0 ||
-		sqlite3_prepare_v3(l->db,
-		    "INSERT INTO temp.kag_load_later SELECT NULL, "
-		    "coalesce(max(seq), 0) + 1, ?12, ?13, ?1, ?2, ?3, ?4, ?5, "
-		    "?6, ?7, ?8, ?9, ?10 FROM main.kag_edges",
-		    -1, SQLITE_PREPARE_PERSISTENT, &l->later,
-		    NULL) != SQLITE_OK))
-		return kag_load_fail(l, "sqlite");
-	if (kag_load_bind(l, l->later, v, EV_LATER) < 0)
-		return -1;
-	if (sqlite3_step(l->later) != SQLITE_DONE) {
-		sqlite3_reset(l->later);
-		return kag_load_fail(l, "sqlite");
-	}
-	sqlite3_reset(l->later);
-	l->nlater++;
-	return 0;
-}
-
-/*
  * Whether a graph record is stored (query k, bound from v), as look()
  * says; 3 when it is put off.
  */
@@ -234,25 +197,13 @@ find(struct kag_load *l, int t, int k, struct val *v, int nv, int ncmp)
 	if (!kag_load_lookup(l, t))
 		return 0;
 	if (k == E_FIND && l->t[t].dropped) {
+		/* See kag_load_later(). */
 		if (l->t[t].fresh && l->o.conflict != KAG_CONFLICT_FAIL)
-			return later(l, v) < 0 ? -1 : 3;
+			return kag_load_later(l, t, v, EV_LATER) < 0 ? -1 : 3;
 		if (kag_load_restore(l, t) < 0)
 			return -1;
 	}
 	return look(l, k, v, nv, ncmp);
-}
-
-/* The index of file in l->files, where an operand's name is kept for
- * the messages of the end. */
-static size_t
-filenum(struct kag_load *l, const char *file)
-{
-	if (l->nfiles == 0 || strcmp(l->files[l->nfiles - 1], file) != 0) {
-		l->files =
-		    kag_xrealloc(l->files, (l->nfiles + 1) * sizeof(char *));
-		l->files[l->nfiles++] = kag_xstrdup(file);
-	}
-	return l->nfiles - 1;
 }
 
 /* Is node id a node of the store (or of the load so far)?  If not, it is
@@ -271,7 +222,7 @@ endpoint(
 		l->pend = kag_xrealloc(l->pend, l->apend * sizeof(*l->pend));
 	}
 	p = &l->pend[l->npend++];
-	p->file = filenum(l, file);
+	p->file = kag_load_filenum(l, file);
 	p->line = line;
 	p->id = kag_xmemdup(id->p, id->n);
 	p->n = id->n;
@@ -478,7 +429,7 @@ kag_load_edge(struct kag_load *l, const struct kag_record *r, const char *file,
 	v[EV_FILE].n = 0;
 	v[EV_LINE].n = (size_t)line;
 	if (!byid && l->t[T_EDGES].dropped)
-		v[EV_FILE].n = filenum(l, file);
+		v[EV_FILE].n = kag_load_filenum(l, file);
 	kag_buf_reset(&l->key);
 	kag_buf_addc(&l->key, byid ? 'e' : 't');
 	for (i = byid ? EV_ID : EV_SRC; i <= (byid ? EV_ID : EV_REL); i++)
@@ -514,66 +465,33 @@ kag_load_hyperedge(struct kag_load *l, const struct kag_record *r,
 }
 
 /*
- * The edges put off, looked up now that kag_edges_src is back, in order.
- * One that is new after all (the Bloom filter's rare "maybe" of a new
- * identity) takes the place it would have taken: the rows after it move
- * up a seq, through negative numbers, as no two rows may share one.
+ * An edge put off, looked up now that kag_edges_src is back: 1 when it is
+ * new after all (the Bloom filter's rare "maybe" of a new identity), and
+ * takes seq at, the place it would have taken: the rows after it move up
+ * a seq, through negative numbers, as no two rows may share one.
  */
 int
-kag_load_settle(struct kag_load *l)
+kag_load_settle_edge(struct kag_load *l, struct val *v, sqlite3_int64 at,
+    const char *file, uintmax_t line)
 {
 	struct kag_buf sql = KAG_BUF_INIT;
-	sqlite3_stmt *st;
-	struct val v[EV_N];
-	sqlite3_int64 at, moved = 0;
-	int i, rc, found = 0;
+	int found;
 
-	if (l->nlater == 0)
-		return 0;
-	if (sqlite3_prepare_v2(l->db,
-		"SELECT pos, file, line, id, src, dst, rel_type, weight, data, "
-		"directed, metadata, created_at, extra FROM "
-		"temp.kag_load_later ORDER BY n",
-		-1, &st, NULL) != SQLITE_OK)
-		return kag_load_fail(l, "sqlite");
-	while (found >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		for (i = 0; i <= EV_EXTRA; i++) {
-			v[i] = kag_load_null;
-			if (sqlite3_column_type(st, 3 + i) == SQLITE_NULL)
-				continue;
-			v[i].kind = V_TEXT;
-			v[i].p = (const char *)sqlite3_column_text(st, 3 + i);
-			v[i].n = (size_t)sqlite3_column_bytes(st, 3 + i);
-		}
-		v[EV_SEQ] = kag_load_null;
-		if ((found = look(l, E_FIND, v, EV_N, EV_EXTRA)) == 0) {
-			at = sqlite3_column_int64(st, 0) + moved++;
-			kag_buf_reset(&sql);
-			kag_buf_addf(&sql,
-			    "UPDATE kag_edges SET seq = -seq WHERE seq >= "
-			    "%lld; UPDATE kag_edges SET seq = 1 - seq WHERE "
-			    "seq < 0",
-			    (long long)at);
-			found = kag_load_exec(l, sql.buf);
-			v[EV_SEQ].kind = V_INT;
-			v[EV_SEQ].n = (size_t)at;
-		}
-		if (found >= 0 &&
-		    apply(l, NULL, T_EDGES, found, v, EV_N,
-			l->files[sqlite3_column_int64(st, 1)],
-			(uintmax_t)sqlite3_column_int64(st, 2)) < 0)
-			found = -1;
+	v[EV_SEQ] = kag_load_null;
+	if ((found = look(l, E_FIND, v, EV_N, EV_EXTRA)) == 0) {
+		kag_buf_addf(&sql,
+		    "UPDATE kag_edges SET seq = -seq WHERE seq >= %lld; "
+		    "UPDATE kag_edges SET seq = 1 - seq WHERE seq < 0",
+		    (long long)at);
+		found = kag_load_exec(l, sql.buf);
+		kag_buf_release(&sql);
+		v[EV_SEQ].kind = V_INT;
+		v[EV_SEQ].n = (size_t)at;
 	}
-	if (found >= 0 && rc != SQLITE_DONE)
-		found = kag_load_fail(l, "sqlite");
-	sqlite3_finalize(st);
-	kag_buf_release(&sql);
-	if (found < 0)
+	if (found < 0 ||
+	    apply(l, NULL, T_EDGES, found, v, EV_N, file, line) < 0)
 		return -1;
-	sqlite3_finalize(l->later);
-	l->later = NULL;
-	l->nlater = 0;
-	return kag_load_exec(l, "DROP TABLE temp.kag_load_later");
+	return found == 0;
 }
 
 void
@@ -581,7 +499,6 @@ kag_load_graph_free(struct kag_load *l)
 {
 	size_t i;
 
-	sqlite3_finalize(l->later);
 	for (i = 0; i < l->npend; i++)
 		free(l->pend[i].id);
 	free(l->pend);
