@@ -76,14 +76,18 @@ lib/load.o lib/loadrow.o lib/loadgraph.o: lib/load.h
 .c.o:
 	$(CC) $(CFLAGS) $(DEPS_CFLAGS) -Ilib -c -o $@ $<
 
-# A program or a unit test is its object linked with the library.
-$(PROGS) $(UNITS): lib/libkag.a
+# A program or a unit test is its object linked with the library and
+# with what the programs share on their command lines (bin/cli.c: it
+# prints and exits, so it is not the library's).
+CLI_OBJ = bin/cli.o
+$(PROGS) $(UNITS): lib/libkag.a $(CLI_OBJ)
+$(PROGS:=.o) $(CLI_OBJ): bin/cli.h
 $(UNITS): tests/unit/tap.h
 .c:
 	$(CC) $(CFLAGS) $(DEPS_CFLAGS) -Ilib -c -o $@.o $<
-	$(CC) $(LDFLAGS) -o $@ $@.o lib/libkag.a $(DEPS_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $@.o $(CLI_OBJ) lib/libkag.a $(DEPS_LIBS)
 .o:
-	$(CC) $(LDFLAGS) -o $@ $< lib/libkag.a $(DEPS_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(CLI_OBJ) lib/libkag.a $(DEPS_LIBS)
 
 # load.c with a one-block Bloom filter (t_loadlater.c says why), linked
 # before the library so that its copy of load.c is the one used.
@@ -121,10 +125,10 @@ demo: all
 	sh tests/demo.sh
 
 format:
-	clang-format -i lib/*.c lib/*.h bin/*.c tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h
+	clang-format -i lib/*.c lib/*.h bin/*.c bin/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h
 
 format-check:
-	clang-format --dry-run --Werror lib/*.c lib/*.h bin/*.c tests/unit/*.c tests/unit/*.h \
+	clang-format --dry-run --Werror lib/*.c lib/*.h bin/*.c bin/*.h tests/unit/*.c tests/unit/*.h \
 	    tests/fuzz/*.c tests/fuzz/*.h
 
 install: all

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "kag.h"
 
 struct dump {
@@ -60,6 +61,9 @@ static const char synopsis[] =
     "[--no-working]\n"
     "\t[--user-id id]\n";
 
+#define usage(why)     cli_usage(synopsis, "%s", why)
+#define badopt(c, arg) cli_badopt(synopsis, c, arg, "unexpected operand")
+
 static const char optlist[] =
     "  -d path                 the store (default $KAG_DB, else Kagura's)\n"
     "  -h, --help              print this help and exit\n"
@@ -75,43 +79,6 @@ static const char optlist[] =
     "      --no-persistent     leave out persistent memories\n"
     "      --no-working        leave out working memories\n"
     "      --user-id id        memories and nodes of this user\n";
-
-static void
-usage(const char *why)
-{
-	if (why != NULL)
-		fprintf(stderr, "%s: %s\n", kag_progname(), why);
-	fputs(synopsis, stderr);
-	exit(KAG_EXIT_TROUBLE);
-}
-
-/* After -h or -V: a full disk must not pass for success. */
-static void
-done(void)
-{
-	if (fflush(stdout) == EOF || ferror(stdout))
-		err(KAG_EXIT_TROUBLE, "write error");
-	exit(KAG_EXIT_OK);
-}
-
-/* An unknown option, one without its value, or an operand. */
-static void
-badopt(int c, const char *arg)
-{
-	struct kag_buf msg = KAG_BUF_INIT;
-	char opt[3] = { '-', (char)optopt, '\0' };
-
-	if (c == 0)
-		kag_buf_adds(&msg, "unexpected operand ");
-	else
-		kag_buf_adds(&msg, c == ':' ? "option " : "unknown option ");
-	if (c != 0 && c != ':' && optopt != 0)
-		arg = opt;
-	kag_buf_add_quoted(&msg, arg, strlen(arg));
-	if (c == ':')
-		kag_buf_adds(&msg, " needs a value");
-	usage(msg.buf);
-}
 
 static void
 diag(void *ctx, const struct kag_diag *d)
@@ -285,7 +252,7 @@ main(int argc, char *argv[])
 		switch (c) {
 		case 'V':
 			puts("kag-dump " KAG_VERSION);
-			done();
+			cli_done();
 			break;
 		case 'd':
 			dpath = optarg;
@@ -293,7 +260,7 @@ main(int argc, char *argv[])
 		case 'h':
 			fputs(synopsis, stdout);
 			fputs(optlist, stdout);
-			done();
+			cli_done();
 			break;
 		case 'o':
 			out = optarg;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "kag.h"
 
 /* A replacement of text[start..end) in a record being rewritten. */
@@ -75,6 +76,10 @@ static const char synopsis[] =
     "\t[--set-user-id id] [--since time] [--type type] [--until time]\n"
     "\t[--user-id id] [--where path=value] [file ...]\n";
 
+#define usage(why)	  cli_usage(synopsis, "%s", why)
+#define badarg(what, arg) cli_badarg(synopsis, what, arg)
+#define badopt(c, arg)	  cli_badopt(synopsis, c, arg, NULL)
+
 static const char optlist[] =
     "  -c, --count             print only the number of records kept\n"
     "  -h, --help              print this help and exit\n"
@@ -94,35 +99,6 @@ static const char optlist[] =
     "      --until time        memories and nodes of time or earlier\n"
     "      --user-id id        memories and nodes of this user\n"
     "      --where path=value  records whose field at path is value\n";
-
-static void
-usage(const char *why)
-{
-	if (why != NULL)
-		fprintf(stderr, "%s: %s\n", kag_progname(), why);
-	fputs(synopsis, stderr);
-	exit(KAG_EXIT_TROUBLE);
-}
-
-/* After -h or -V: a full disk must not pass for success. */
-static void
-done(void)
-{
-	if (fflush(stdout) == EOF || ferror(stdout))
-		err(KAG_EXIT_TROUBLE, "write error");
-	exit(KAG_EXIT_OK);
-}
-
-/* Usage error: what, then arg quoted. */
-static void
-badarg(const char *what, const char *arg)
-{
-	struct kag_buf msg = KAG_BUF_INIT;
-
-	kag_buf_addf(&msg, "%s ", what);
-	kag_buf_add_quoted(&msg, arg, strlen(arg));
-	usage(msg.buf);
-}
 
 static void
 predicate(struct filter *f, enum kag_match_what what, const char *arg)
@@ -324,22 +300,6 @@ finish(struct filter *f)
 	return f->rv;
 }
 
-/* An unknown option, or one without its value. */
-static void
-badopt(int c, const char *arg)
-{
-	struct kag_buf msg = KAG_BUF_INIT;
-	char opt[3] = { '-', (char)optopt, '\0' };
-
-	kag_buf_adds(&msg, c == ':' ? "option " : "unknown option ");
-	if (c != ':' && optopt != 0)
-		arg = opt;
-	kag_buf_add_quoted(&msg, arg, strlen(arg));
-	if (c == ':')
-		kag_buf_adds(&msg, " needs a value");
-	usage(msg.buf);
-}
-
 /* Free what main() made (the fuzz target uses it too). */
 static void
 release(struct filter *f)
@@ -371,7 +331,7 @@ main(int argc, char *argv[])
 		switch (c) {
 		case 'V':
 			puts("kag-filter " KAG_VERSION);
-			done();
+			cli_done();
 			break;
 		case 'c':
 			f.count = 1;
@@ -379,7 +339,7 @@ main(int argc, char *argv[])
 		case 'h':
 			fputs(synopsis, stdout);
 			fputs(optlist, stdout);
-			done();
+			cli_done();
 			break;
 		case 'q':
 			f.quiet = 1;

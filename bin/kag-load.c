@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "kag.h"
 
 #define SYNOPSIS                                                               \
@@ -19,6 +20,7 @@
 	"                [--id-prefix prefix] [--on-conflict "                 \
 	"replace|skip|fail]\n"                                                 \
 	"                [--user-id id] [file ...]\n"
+#define usage(...) cli_usage(SYNOPSIS, __VA_ARGS__)
 
 struct load {
 	struct kag_load_opts o;
@@ -29,37 +31,7 @@ struct load {
 	int rv;
 };
 
-static void
-usage(const char *, ...) __attribute__((noreturn, format(printf, 1, 2)));
-
-/* Say why (a format, or NULL), then how to call kag-load; exit 2. */
-static void
-usage(const char *why, ...)
-{
-	va_list ap;
-
-	if (why != NULL) {
-		fputs("kag-load: ", stderr);
-		va_start(ap, why);
-		vfprintf(stderr, why, ap);
-		va_end(ap);
-		fputc('\n', stderr);
-	}
-	fputs(SYNOPSIS, stderr);
-	exit(KAG_EXIT_TROUBLE);
-}
-
-/* After -h or -V: a full disk must not pass for success. */
-static int
-done(void)
-{
-	if (fflush(stdout) == EOF || ferror(stdout))
-		err(KAG_EXIT_TROUBLE, "write error");
-	return KAG_EXIT_OK;
-}
-
-static int
-help(void)
+static void __attribute__((noreturn)) help(void)
 {
 	fputs(SYNOPSIS "\n"
 		       "  -d PATH                the store (default $KAG_DB, "
@@ -84,7 +56,7 @@ help(void)
 		       "  -h, --help             print this help\n"
 		       "  -V, --version          print the version\n",
 	    stdout);
-	return done();
+	cli_done();
 }
 
 /* An owner given on the command line must be text that JSON can carry. */
@@ -317,7 +289,7 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			puts("kag-load " KAG_VERSION);
-			return done();
+			cli_done();
 		case 'a':
 			ld.o.append = 1;
 			break;
@@ -325,7 +297,7 @@ main(int argc, char *argv[])
 			db = optarg;
 			break;
 		case 'h':
-			return help();
+			help();
 		case 'n':
 			ld.dryrun = 1;
 			break;

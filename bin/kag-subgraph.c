@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "kag.h"
 
 struct subgraph {
@@ -55,6 +56,11 @@ static const char synopsis[] =
     "\t[--max-bytes n] [--no-edges] [--with-memories]\n"
     "\t--node id ... | --root id [file ...]\n";
 
+#define usage(why)	  cli_usage(synopsis, "%s", why)
+#define badarg(what, arg) cli_badarg(synopsis, what, arg)
+#define badopt(c, arg)                                                         \
+	cli_badopt(synopsis, c, arg, "unexpected operand with -d")
+
 static const char optlist[] =
     "  -d path                 cut from the store, not from files\n"
     "  -h, --help              print this help and exit\n"
@@ -69,54 +75,6 @@ static const char optlist[] =
     "      --node id           export this node (repeatable)\n"
     "      --root id           export the nodes around this one\n"
     "      --with-memories     add the memories of the memory nodes\n";
-
-static void
-usage(const char *why)
-{
-	if (why != NULL)
-		fprintf(stderr, "%s: %s\n", kag_progname(), why);
-	fputs(synopsis, stderr);
-	exit(KAG_EXIT_TROUBLE);
-}
-
-/* After -h or -V: a full disk must not pass for success. */
-static void
-done(void)
-{
-	if (fflush(stdout) == EOF || ferror(stdout))
-		err(KAG_EXIT_TROUBLE, "write error");
-	exit(KAG_EXIT_OK);
-}
-
-/* Usage error: what, then arg quoted. */
-static void
-badarg(const char *what, const char *arg)
-{
-	struct kag_buf msg = KAG_BUF_INIT;
-
-	kag_buf_addf(&msg, "%s ", what);
-	kag_buf_add_quoted(&msg, arg, strlen(arg));
-	usage(msg.buf);
-}
-
-/* An unknown option, one without its value, or an operand after -d. */
-static void
-badopt(int c, const char *arg)
-{
-	struct kag_buf msg = KAG_BUF_INIT;
-	char opt[3] = { '-', (char)optopt, '\0' };
-
-	if (c == 0)
-		kag_buf_adds(&msg, "unexpected operand with -d ");
-	else
-		kag_buf_adds(&msg, c == ':' ? "option " : "unknown option ");
-	if (c != 0 && c != ':' && optopt != 0)
-		arg = opt;
-	kag_buf_add_quoted(&msg, arg, strlen(arg));
-	if (c == ':')
-		kag_buf_adds(&msg, " needs a value");
-	usage(msg.buf);
-}
 
 /* A count given on the command line: digits only. */
 static uintmax_t
@@ -339,7 +297,7 @@ main(int argc, char *argv[])
 		switch (c) {
 		case 'V':
 			puts("kag-subgraph " KAG_VERSION);
-			done();
+			cli_done();
 			break;
 		case 'd':
 			dpath = optarg;
@@ -348,7 +306,7 @@ main(int argc, char *argv[])
 		case 'h':
 			fputs(synopsis, stdout);
 			fputs(optlist, stdout);
-			done();
+			cli_done();
 			break;
 		case 'q':
 			p.quiet = 1;

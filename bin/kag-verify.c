@@ -11,12 +11,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "kag.h"
 
 #define SYNOPSIS                                                               \
 	"usage: kag-verify [-hjqV] [--format text|json|github]\n"              \
 	"                  [--format-version version] [--max-errors n]\n"      \
 	"                  [--state file] [--strict] [file ...]\n"
+#define usage(...) cli_usage(SYNOPSIS, __VA_ARGS__)
 
 struct verify {
 	const char *want; /* --format-version */
@@ -31,27 +33,6 @@ struct verify {
 	struct kag_buf last; /* the last problem, for trouble */
 	int lastshown;
 };
-
-static void
-usage(const char *, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void done(void) __attribute__((noreturn));
-
-/* Say why (a format, or NULL), then how to call kag-verify; exit 2. */
-static void
-usage(const char *why, ...)
-{
-	va_list ap;
-
-	if (why != NULL) {
-		fputs("kag-verify: ", stderr);
-		va_start(ap, why);
-		vfprintf(stderr, why, ap);
-		va_end(ap);
-		fputc('\n', stderr);
-	}
-	fputs(SYNOPSIS, stderr);
-	exit(KAG_EXIT_TROUBLE);
-}
 
 static void
 help(void)
@@ -70,15 +51,6 @@ help(void)
 		       "  -h, --help          print this help\n"
 		       "  -V, --version       print the version\n",
 	    stdout);
-}
-
-/* After -h or -V: a full disk must not pass for success. */
-static void
-done(void)
-{
-	if (fflush(stdout) == EOF || ferror(stdout))
-		err(KAG_EXIT_TROUBLE, "write error");
-	exit(KAG_EXIT_OK);
 }
 
 /* Show what the report made: stderr at once (the progress line cleared
@@ -263,10 +235,10 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			puts("kag-verify " KAG_VERSION);
-			done();
+			cli_done();
 		case 'h':
 			help();
-			done();
+			cli_done();
 		case 'j':
 			v.format = KAG_REPORT_JSON;
 			break;

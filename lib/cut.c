@@ -375,9 +375,9 @@ memories(struct walk *w)
 	return rc;
 }
 
-/* The rows of the cut: its nodes (and their ids as a JSON array in
- * w->set), the hyperedges with a member among them and the memories they
- * point at. */
+/* The rows of the cut: its nodes, the memories they point at, and (with
+ * the nodes' ids as a JSON array in w->set, which the dump reads too)
+ * the hyperedges with a member among them. */
 static int
 cut(struct walk *w, const struct kag_cut *c)
 {
@@ -395,20 +395,14 @@ cut(struct walk *w, const struct kag_cut *c)
 		kag_buf_adds(w->err, kag_store_errmsg(w->store));
 		return -1;
 	}
-	if (walk(w, c, edges, hyper) < 0)
-		return -1;
-	if (hyper && !c->no_edges) {
-		idset(w, 0, w->ids.len);
-		if ((rc = has(w, "kag_hyperedges")) < 0)
-			return -1;
-		if (rc > 0 &&
-		    query(w, hyperedgesql, collect, &w->hyperedges) < 0)
-			return -1;
-	}
-	if (c->memories && memories(w) < 0)
+	if (walk(w, c, edges, hyper) < 0 || (c->memories && memories(w) < 0))
 		return -1;
 	idset(w, 0, w->ids.len);
-	return 0;
+	if (!hyper || c->no_edges)
+		return 0;
+	if ((rc = has(w, "kag_hyperedges")) <= 0)
+		return rc;
+	return query(w, hyperedgesql, collect, &w->hyperedges);
 }
 
 int

@@ -51,12 +51,14 @@ lib: FORCE
 	done; \
 	rm -f $(B)/libkag.a && ar rcs $(B)/libkag.a $$objs
 
-# Each target is fuzz_T.c with fuzz.c, linked with libFuzzer's main.
+# Each target is fuzz_T.c with fuzz.c and the programs' bin/cli.c, linked
+# with libFuzzer's main.
 targets: lib
 	@set -e; for t in $(TARGETS); do \
 		echo "$(FUZZ_CC) -o $(B)/fuzz_$$t"; \
 		$(FUZZ_CC) $(FUZZ_CFLAGS) -Werror -fsanitize=fuzzer -o $(B)/fuzz_$$t \
-		    $(S)/fuzz_$$t.c $(S)/fuzz.c $(B)/libkag.a $(FUZZ_LIBS); \
+		    $(S)/fuzz_$$t.c $(S)/fuzz.c bin/cli.c $(B)/libkag.a \
+		    $(FUZZ_LIBS); \
 	done
 
 # New inputs go to build/corpus/T (the seeds under seed/T stay as
